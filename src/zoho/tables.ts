@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+
+// Tables owned by this module. Conventions: src/store/columns.ts.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ZohoTables {}
+
+export const zohoMigrations: Record<string, Migration> = {};

@@ -59,7 +59,7 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: 'postgres', close: () => db.destroy() };
   }
-  if (options.migrate !== false) await migrateToLatest(store);
+  if (options.migrate !== false) await migrateToLatest(store, config.kind === 'postgres' ? options.schema : undefined);
   return store;
 }
 

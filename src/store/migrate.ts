@@ -9,8 +9,13 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: new StaticProvider(allMigrations()) });
+export async function migrateToLatest(store: Store, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: new StaticProvider(allMigrations()),
+    // With a search_path schema, Kysely must also keep its own bookkeeping there.
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -1,0 +1,69 @@
+/**
+ * Run a test suite on both databases: a fresh SQLite file and a fresh
+ * PostgreSQL schema (127.0.0.1:5432, database `test`, or TEST_DATABASE_URL).
+ * In CI (CI set) an unreachable PostgreSQL fails the suite instead of skipping.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe } from 'vitest';
+import { openStore, type Store } from '../../src/store/db.js';
+import type { DatabaseConfig } from '../../src/config/load.js';
+
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let postgresReachable: boolean | undefined;
+
+export async function isPostgresReachable(): Promise<boolean> {
+  if (postgresReachable !== undefined) return postgresReachable;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    postgresReachable = true;
+  } catch {
+    postgresReachable = false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return postgresReachable;
+}
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** A database config for one test: a new SQLite file, or a new PostgreSQL schema. */
+export function testDatabase(kind: DatabaseKind): { config: DatabaseConfig; schema?: string } {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-test-'));
+    return { config: { kind: 'sqlite', filename: join(dir, 'bridge.sqlite') } };
+  }
+  const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  return { config: { kind: 'postgres', connectionString: POSTGRES_URL }, schema };
+}
+
+/** Opens a fresh, migrated store of the given kind. Throws in CI when PostgreSQL is down. */
+export async function openTestStore(kind: DatabaseKind): Promise<Store & { config: DatabaseConfig; schema?: string }> {
+  if (kind === 'postgres' && !(await isPostgresReachable())) {
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_URL}`);
+  }
+  const { config, schema } = testDatabase(kind);
+  const store = await openStore(config, schema ? { schema } : {});
+  return Object.assign(store, { config, ...(schema ? { schema } : {}) });
+}
+
+const reachable = await isPostgresReachable();
+if (!reachable && process.env.CI) {
+  throw new Error(`CI is set and PostgreSQL is not reachable at ${POSTGRES_URL}: the PostgreSQL tests must run in CI`);
+}
+
+/**
+ * describe() once per database. Outside CI, PostgreSQL suites are skipped
+ * (with a visible name) when no server answers; in CI they fail instead.
+ */
+export function describeEachDatabase(name: string, body: (kind: DatabaseKind) => void): void {
+  describe(`${name} [sqlite]`, () => body('sqlite'));
+  if (reachable || process.env.CI) describe(`${name} [postgres]`, () => body('postgres'));
+  else describe.skip(`${name} [postgres: server unreachable]`, () => body('postgres'));
+}

@@ -37,6 +37,11 @@ export interface CatalogProduct {
   hasImage: boolean;
   /** Inside the staged rollout (visible and orderable). */
   live: boolean;
+  /** Zoho's own category name (added by the catalog; the storefront filter accepts its slug too). */
+  zohoCategory?: string | null;
+  zohoCategorySlug?: string | null;
+  /** Deleted in Zoho or missing from its last full list. */
+  gone?: boolean;
 }
 
 export interface CatalogReader {

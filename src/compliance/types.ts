@@ -51,6 +51,12 @@ export interface ComplianceLine {
   riskLevel: RiskLevel;
   weightGrams: number | null;
   unitPriceCents: number;
+  /**
+   * Optional product flags the ruleset can test (ruleset `product_flags`, e.g.
+   * `premium_cigar`, `loose_leaf_pipe_tobacco`, `nicotine_mg_per_ml`). A rule
+   * whose `applies_if` names an attribute the line lacks applies (most restrictive).
+   */
+  attributes?: Record<string, string | number | boolean | null>;
 }
 
 export interface ComplianceCustomer {
@@ -101,6 +107,8 @@ export interface CheckoutComplianceInput {
   shippingAddress: PostalAddress;
   ip?: string | null;
   ageVerification?: { provider: string; reference: string } | null;
+  /** The recipient when it is not the customer; the verified name must match it (AGE_NAME_MATCH). */
+  shipToName?: { firstName: string; lastName: string } | null;
   /** Evaluation date (rules have effective dates). */
   at: Date;
 }

@@ -1,0 +1,424 @@
+/**
+ * The catalog's tables. Every write that comes from Zoho is guarded in its
+ * WHERE clause so an older read never overwrites a newer one, even when two
+ * processes (webhook worker, poller) write the same item at once:
+ * - mapped fields apply when Zoho's last_modified_time is newer, or equal and
+ *   our read started later;
+ * - stock applies when our read started later than the stored one (stock
+ *   moves do not touch last_modified_time).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
+import type { ZohoItem } from '../zoho/types.js';
+import { extractStock, mapItem, mapListFields, problemText, type FieldMap, type FieldProblem, type StockFigure } from './mapping.js';
+import type { CatalogItemRow } from './tables.js';
+import type { Rollout } from './rollout.js';
+
+export interface MappingContext {
+  fieldMap: FieldMap;
+  locationId: string | undefined;
+  stockFigure: StockFigure;
+}
+
+export interface ApplyResult {
+  inserted: number;
+  fieldsApplied: number;
+  stockApplied: number;
+  /** Applied changes a storefront can see (version bumped). */
+  changed: string[];
+  skippedOlder: number;
+  /** Problems that were not recorded on that item before. */
+  newProblems: FieldProblem[];
+  /** Items whose image key changed (to fetch). */
+  imagesToFetch: string[];
+}
+
+type Db = Kysely<Database>;
+
+const VISIBLE_KEYS = [
+  'sku', 'name', 'description', 'brand', 'category_name', 'category_slug', 'status', 'gone', 'msrp_cents',
+  'club_discount_bps', 'age_required', 'restricted_states', 'compliance_category', 'flavored', 'risk_level',
+  'dtc_enabled', 'weight_grams', 'tax_id', 'zoho_quantity', 'image_key', 'mapping_problems',
+] as const;
+
+function searchText(m: { name: string; sku: string | null; brand: string | null; categoryName: string | null; complianceCategory: string | null }): string {
+  return [m.name, m.sku, m.brand, m.categoryName, m.complianceCategory].filter(Boolean).join(' ').toLowerCase();
+}
+
+export class CatalogRepository {
+  constructor(readonly db: Db) {}
+
+  /** Details (from /itemdetails or GET /items/:id) read starting at `readAt`. */
+  async applyDetails(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
+    const result: ApplyResult = { inserted: 0, fieldsApplied: 0, stockApplied: 0, changed: [], skippedOlder: 0, newProblems: [], imagesToFetch: [] };
+    if (items.length === 0) return result;
+    const ids = items.map((i) => String(i.item_id));
+    const existing = new Map<string, CatalogItemRow>();
+    for (const row of await this.db.selectFrom('catalog_items').selectAll().where('item_id', 'in', ids).execute()) existing.set(row.item_id, row);
+
+    const seen = new Set<string>();
+    for (const item of items) {
+      const id = String(item.item_id);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const m = mapItem(item, ctx.fieldMap);
+      const stock = extractStock(item, ctx.locationId, ctx.stockFigure);
+      const stockProblems = stock.problem ? [stock.problem] : [];
+      const fieldValues = {
+        sku: m.sku,
+        name: m.name,
+        description: m.description,
+        brand: m.brand,
+        category_id: m.categoryId,
+        category_name: m.categoryName,
+        category_slug: m.categorySlug,
+        status: m.status,
+        gone: 0,
+        rate_cents: m.rateCents,
+        msrp_cents: m.msrpCents,
+        club_discount_bps: m.clubDiscountBps,
+        age_required: m.ageRequired ? 1 : 0,
+        restricted_states: JSON.stringify(m.restrictedStates),
+        compliance_category: m.complianceCategory,
+        flavored: m.flavored ? 1 : 0,
+        risk_level: m.riskLevel,
+        dtc_enabled: m.dtcEnabled ? 1 : 0,
+        weight_grams: m.weightGrams,
+        tax_id: m.taxId,
+        zoho_last_modified: m.lastModified,
+        zoho_last_modified_ms: m.lastModifiedMs,
+        image_key: m.imageKey,
+        search_text: searchText(m),
+        fields_seen_at: readAt,
+      };
+      const stockValues = { zoho_quantity: stock.quantity, zoho_quantity_raw: stock.raw, stock_seen_at: readAt };
+      const row = existing.get(id);
+      if (!row) {
+        const problems = [...m.problems, ...stockProblems];
+        const inserted = await this.db
+          .insertInto('catalog_items')
+          .values({ item_id: id, ...fieldValues, ...stockValues, list_seen_at: 0, mapping_problems: JSON.stringify(problems.map(problemText)), image_fetched_key: null, image_file: null, image_content_type: null, version: 1, created_at: now, updated_at: now })
+          .onConflict((oc) => oc.column('item_id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+          result.inserted++;
+          result.fieldsApplied++;
+          result.stockApplied++;
+          result.changed.push(id);
+          if (m.imageKey) result.imagesToFetch.push(id);
+          await this.replaceProblems(id, problems, null, now, result);
+          continue;
+        }
+        // Lost an insert race with another writer: fall through to the guarded update.
+        const fresh = await this.db.selectFrom('catalog_items').selectAll().where('item_id', '=', id).executeTakeFirst();
+        if (!fresh) continue;
+        existing.set(id, fresh);
+      }
+      const cur = existing.get(id)!;
+      const inLm = m.lastModifiedMs;
+      const curLm = cur.zoho_last_modified_ms;
+      const fieldsNewer =
+        curLm === null || (inLm !== null && (inLm > curLm || (inLm === curLm && readAt >= cur.fields_seen_at)));
+      const stockNewer = readAt >= cur.stock_seen_at;
+      if (!fieldsNewer && !stockNewer) {
+        result.skippedOlder++;
+        continue;
+      }
+      const oldProblems: string[] = JSON.parse(cur.mapping_problems) as string[];
+      const keptFieldProblems = fieldsNewer ? m.problems.map(problemText) : oldProblems.filter((p) => !p.startsWith('stock:'));
+      const keptStockProblems = stockNewer ? stockProblems.map(problemText) : oldProblems.filter((p) => p.startsWith('stock:'));
+      const problemsText = JSON.stringify([...keptFieldProblems, ...keptStockProblems]);
+      const next: Partial<CatalogItemRow> = {};
+      if (fieldsNewer) Object.assign(next, fieldValues);
+      else result.skippedOlder++;
+      if (stockNewer) Object.assign(next, stockValues);
+      next.mapping_problems = problemsText;
+      const visibleChange = VISIBLE_KEYS.some((k) => k in next && (next as Record<string, unknown>)[k] !== (cur as unknown as Record<string, unknown>)[k]);
+      let q = this.db.updateTable('catalog_items').where('item_id', '=', id);
+      // The guards repeat the decision in SQL so a concurrent newer write wins.
+      if (fieldsNewer) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('zoho_last_modified_ms', 'is', null),
+            eb('zoho_last_modified_ms', '<', inLm ?? -1),
+            eb.and([eb('zoho_last_modified_ms', '=', inLm ?? -1), eb('fields_seen_at', '<=', readAt)]),
+          ]),
+        );
+      }
+      if (stockNewer) q = q.where('stock_seen_at', '<=', readAt);
+      if (!visibleChange) {
+        // Nothing a shopper sees moved: only the "seen" times advance.
+        const seenOnly: Partial<CatalogItemRow> = {};
+        if (fieldsNewer) seenOnly.fields_seen_at = readAt;
+        if (stockNewer) Object.assign(seenOnly, stockValues);
+        if (fieldsNewer) {
+          seenOnly.zoho_last_modified = m.lastModified;
+          seenOnly.zoho_last_modified_ms = m.lastModifiedMs;
+        }
+        await q.set(seenOnly).execute();
+        if (fieldsNewer) result.fieldsApplied++;
+        if (stockNewer) result.stockApplied++;
+        continue;
+      }
+      const res = await q.set({ ...next, updated_at: now, version: sql<number>`version + 1` }).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        result.skippedOlder++;
+        continue;
+      }
+      if (fieldsNewer) result.fieldsApplied++;
+      if (stockNewer) result.stockApplied++;
+      result.changed.push(id);
+      if (fieldsNewer && m.imageKey && m.imageKey !== cur.image_fetched_key) result.imagesToFetch.push(id);
+      if (problemsText !== cur.mapping_problems) {
+        await this.replaceProblems(id, [...(fieldsNewer ? m.problems : []), ...(stockNewer ? stockProblems : [])], { fields: fieldsNewer, stock: stockNewer, old: oldProblems }, now, result);
+      }
+    }
+    return result;
+  }
+
+  private async replaceProblems(
+    itemId: string,
+    problems: FieldProblem[],
+    scope: { fields: boolean; stock: boolean; old: string[] } | null,
+    now: number,
+    result: ApplyResult,
+  ): Promise<void> {
+    const old = new Set(scope?.old ?? []);
+    if (scope) {
+      let del = this.db.deleteFrom('catalog_mapping_problems').where('item_id', '=', itemId);
+      if (scope.fields && !scope.stock) del = del.where('field', '!=', 'stock');
+      if (scope.stock && !scope.fields) del = del.where('field', '=', 'stock');
+      await del.execute();
+    }
+    const byField = new Map<string, FieldProblem>();
+    for (const p of problems) if (!byField.has(p.field)) byField.set(p.field, p);
+    if (byField.size === 0) return;
+    await this.db
+      .insertInto('catalog_mapping_problems')
+      .values([...byField.values()].map((p) => ({ item_id: itemId, field: p.field, problem: p.problem, detail: p.detail ?? null, first_seen_at: now, last_seen_at: now })))
+      .onConflict((oc) => oc.columns(['item_id', 'field']).doUpdateSet((eb) => ({ problem: eb.ref('excluded.problem'), detail: eb.ref('excluded.detail'), last_seen_at: now })))
+      .execute();
+    for (const p of problems) if (!old.has(problemText(p))) result.newProblems.push(p);
+  }
+
+  /**
+   * List rows: records that each item still exists (list_seen_at), inserts
+   * new items as not-yet-detailed (hidden until a detail read), and takes an
+   * `inactive` status at once (leaving the storefront is the safe direction).
+   * Returns the ids whose Zoho last_modified_time is newer than what we hold.
+   */
+  async applyListRows(rows: ZohoItem[], seenAt: number, now: number): Promise<{ needDetail: string[]; inserted: number }> {
+    if (rows.length === 0) return { needDetail: [], inserted: 0 };
+    const ids = rows.map((r) => String(r.item_id));
+    const existing = new Map<string, { lm: number | null; fieldsSeen: number; status: string; gone: number }>();
+    for (const r of await this.db
+      .selectFrom('catalog_items')
+      .select(['item_id', 'zoho_last_modified_ms', 'fields_seen_at', 'status', 'gone'])
+      .where('item_id', 'in', ids)
+      .execute()) {
+      existing.set(r.item_id, { lm: r.zoho_last_modified_ms, fieldsSeen: r.fields_seen_at, status: r.status, gone: r.gone });
+    }
+    const needDetail: string[] = [];
+    const fresh: ZohoItem[] = [];
+    const deactivate: string[] = [];
+    for (const row of rows) {
+      const id = String(row.item_id);
+      const cur = existing.get(id);
+      const l = mapListFields(row);
+      if (!cur) {
+        fresh.push(row);
+        needDetail.push(id);
+        continue;
+      }
+      if (cur.fieldsSeen === 0 || cur.lm === null || (l.lastModifiedMs !== null && l.lastModifiedMs > cur.lm)) needDetail.push(id);
+      if (l.status === 'inactive' && cur.status !== 'inactive' && l.lastModifiedMs !== null && (cur.lm === null || l.lastModifiedMs >= cur.lm)) deactivate.push(id);
+    }
+    if (fresh.length > 0) {
+      await this.db
+        .insertInto('catalog_items')
+        .values(
+          fresh.map((row) => {
+            const l = mapListFields(row);
+            return {
+              item_id: l.itemId, sku: l.sku, name: l.name, description: l.zohoDescription, brand: l.brand, category_id: l.categoryId,
+              category_name: l.categoryName, category_slug: l.categorySlug, status: l.status, gone: 0, rate_cents: l.rateCents,
+              msrp_cents: l.rateCents ?? 0, club_discount_bps: 0, age_required: 1, restricted_states: '[]', compliance_category: null,
+              flavored: 0, risk_level: 'high', dtc_enabled: 0, weight_grams: l.weightGrams, tax_id: l.taxId, zoho_quantity: 0,
+              zoho_quantity_raw: null, stock_seen_at: 0, fields_seen_at: 0, list_seen_at: seenAt,
+              // Not the list's time: a later detail with the same time must still apply.
+              zoho_last_modified: null, zoho_last_modified_ms: null, image_key: l.imageKey, image_fetched_key: null, image_file: null,
+              image_content_type: null, mapping_problems: '[]', search_text: searchText({ ...l, complianceCategory: null }), version: 1,
+              created_at: now, updated_at: now,
+            };
+          }),
+        )
+        .onConflict((oc) => oc.column('item_id').doNothing())
+        .execute();
+    }
+    const known = ids.filter((id) => existing.has(id));
+    for (let i = 0; i < known.length; i += 500) {
+      const chunk = known.slice(i, i + 500);
+      await this.db.updateTable('catalog_items').set({ list_seen_at: seenAt }).where('item_id', 'in', chunk).where('list_seen_at', '<', seenAt).execute();
+      const revived = chunk.filter((id) => existing.get(id)!.gone === 1);
+      if (revived.length > 0) {
+        await this.db.updateTable('catalog_items').set({ gone: 0, updated_at: now, version: sql<number>`version + 1` }).where('item_id', 'in', revived).execute();
+      }
+    }
+    if (deactivate.length > 0) {
+      await this.db.updateTable('catalog_items').set({ status: 'inactive', updated_at: now, version: sql<number>`version + 1` }).where('item_id', 'in', deactivate).execute();
+    }
+    return { needDetail, inserted: fresh.length };
+  }
+
+  /** Items not seen by a complete list walk that started at `cutoff` are gone from Zoho. */
+  async markUnlistedGoneBefore(cutoff: number, now: number): Promise<string[]> {
+    // Items created after the walk began (by a webhook) could not have been listed by it.
+    const rows = await this.db
+      .selectFrom('catalog_items')
+      .select('item_id')
+      .where('gone', '=', 0)
+      .where('list_seen_at', '<', cutoff)
+      .where('created_at', '<', cutoff)
+      .execute();
+    const ids = rows.map((r) => r.item_id);
+    await this.markGone(ids, now);
+    return ids;
+  }
+
+  async markGone(ids: string[], now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db
+        .updateTable('catalog_items')
+        .set({ gone: 1, updated_at: now, version: sql<number>`version + 1` })
+        .where('item_id', 'in', ids.slice(i, i + 500))
+        .where('gone', '=', 0)
+        .execute();
+    }
+  }
+
+  async knownItemIds(afterId: string | null, limit: number): Promise<string[]> {
+    let q = this.db.selectFrom('catalog_items').select('item_id').where('gone', '=', 0);
+    if (afterId !== null) q = q.where('item_id', '>', afterId);
+    return (await q.orderBy('item_id').limit(limit).execute()).map((r) => r.item_id);
+  }
+
+  async countItems(): Promise<{ total: number; gone: number; inactive: number; detailed: number }> {
+    const r = await this.db
+      .selectFrom('catalog_items')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('total'),
+        eb.fn.sum<number>(sql`case when gone = 1 then 1 else 0 end`).as('gone'),
+        eb.fn.sum<number>(sql`case when status = 'inactive' and gone = 0 then 1 else 0 end`).as('inactive'),
+        eb.fn.sum<number>(sql`case when fields_seen_at > 0 and gone = 0 then 1 else 0 end`).as('detailed'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { total: Number(r.total ?? 0), gone: Number(r.gone ?? 0), inactive: Number(r.inactive ?? 0), detailed: Number(r.detailed ?? 0) };
+  }
+
+  // ---- storefront reads ----
+
+  async findBySkus(skus: string[]): Promise<CatalogItemRow[]> {
+    if (skus.length === 0) return [];
+    return this.db.selectFrom('catalog_items').selectAll().where('sku', 'in', skus).orderBy('gone').orderBy('item_id').execute();
+  }
+
+  async findBySku(sku: string): Promise<CatalogItemRow | undefined> {
+    // Zoho does not force SKUs to be unique: a live (not gone, active) row wins.
+    return this.db
+      .selectFrom('catalog_items')
+      .selectAll()
+      .where('sku', '=', sku)
+      .orderBy('gone')
+      .orderBy('status')
+      .orderBy('item_id')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  async listLive(opts: { rollout: Rollout; page: number; pageSize: number; category?: string; q?: string }): Promise<{ rows: CatalogItemRow[]; total: number }> {
+    let base = this.db
+      .selectFrom('catalog_items')
+      .where('status', '=', 'active')
+      .where('gone', '=', 0)
+      .where('sku', 'is not', null)
+      .where('fields_seen_at', '>', 0);
+    const r = opts.rollout;
+    if (r.kind === 'field') base = base.where('dtc_enabled', '=', 1);
+    if (r.kind === 'skus') base = base.where('sku', 'in', r.skus);
+    if (r.kind === 'categories') base = base.where('compliance_category', 'in', r.categories);
+    if (opts.category) {
+      const c = opts.category;
+      base = base.where((eb) => eb.or([eb('compliance_category', '=', c), eb('category_slug', '=', c)]));
+    }
+    if (opts.q) {
+      for (const word of opts.q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5)) {
+        const escaped = word.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+        base = base.where(sql<boolean>`search_text like ${`%${escaped}%`} escape '\\'`);
+      }
+    }
+    const [rows, count] = await Promise.all([
+      base
+        .selectAll()
+        .orderBy('name')
+        .orderBy('item_id')
+        .limit(opts.pageSize)
+        .offset((opts.page - 1) * opts.pageSize)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows, total: Number(count.n) };
+  }
+
+  // ---- images ----
+
+  async itemsNeedingImages(limit: number): Promise<Array<{ item_id: string; image_key: string }>> {
+    const rows = await this.db
+      .selectFrom('catalog_items')
+      .select(['item_id', 'image_key'])
+      .where('gone', '=', 0)
+      .where('status', '=', 'active')
+      .where('image_key', 'is not', null)
+      .where((eb) => eb.or([eb('image_fetched_key', 'is', null), eb('image_fetched_key', '!=', eb.ref('image_key'))]))
+      .orderBy('item_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ item_id: r.item_id, image_key: r.image_key! }));
+  }
+
+  async setImage(itemId: string, key: string, file: string | null, contentType: string | null, now: number): Promise<void> {
+    await this.db
+      .updateTable('catalog_items')
+      .set({ image_fetched_key: key, image_file: file, image_content_type: contentType, updated_at: now, version: sql<number>`version + 1` })
+      .where('item_id', '=', itemId)
+      .execute();
+  }
+
+  // ---- state, checkpoints, counters ----
+
+  async getState<T>(key: string): Promise<{ value: T | null; num: number; updatedAt: number } | null> {
+    const row = await this.db.selectFrom('catalog_state').selectAll().where('key', '=', key).executeTakeFirst();
+    if (!row) return null;
+    return { value: JSON.parse(row.value) as T | null, num: Number(row.num), updatedAt: Number(row.updated_at) };
+  }
+
+  async setState(key: string, value: unknown, now: number): Promise<void> {
+    const text = JSON.stringify(value ?? null);
+    await this.db
+      .insertInto('catalog_state')
+      .values({ key, value: text, num: 0, updated_at: now })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: text, updated_at: now }))
+      .execute();
+  }
+
+  async deleteState(key: string): Promise<void> {
+    await this.db.deleteFrom('catalog_state').where('key', '=', key).execute();
+  }
+
+  async increment(key: string, now: number, by = 1): Promise<void> {
+    await this.db
+      .insertInto('catalog_state')
+      .values({ key, value: 'null', num: by, updated_at: now })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ num: sql<number>`catalog_state.num + ${by}`, updated_at: now }))
+      .execute();
+  }
+}

@@ -1,0 +1,295 @@
+// Demo storefront: age gate, product grid, cart, checkout, result.
+// Plain browser JavaScript, no build step. Data goes into the page through
+// textContent only (never innerHTML), so product names cannot inject markup.
+'use strict';
+(function () {
+  var state = { products: [], cart: loadCart(), orderId: null, polling: null, submitting: false };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else if (k === 'className') node.className = attrs[k];
+      else if (k.slice(0, 2) === 'on') node.addEventListener(k.slice(2), attrs[k]);
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return node;
+  }
+  function money(cents) {
+    var n = Math.round(Number(cents) || 0);
+    return (n < 0 ? '-' : '') + '$' + Math.floor(Math.abs(n) / 100).toLocaleString('en-US') + '.' + String(Math.abs(n) % 100).padStart(2, '0');
+  }
+  function priceOf(p) { return p.msrpCents != null ? p.msrpCents : p.priceCents != null ? p.priceCents : 0; }
+  function stockOf(p) { return p.availableQuantity != null ? p.availableQuantity : p.available != null ? p.available : 0; }
+  function loadCart() { try { return JSON.parse(sessionStorage.getItem('cart') || '{}') || {}; } catch (e) { return {}; } }
+  function saveCart() { try { sessionStorage.setItem('cart', JSON.stringify(state.cart)); } catch (e) { /* private mode */ } }
+
+  // --- age gate --------------------------------------------------------------
+  function ageGate() {
+    var gate = $('age-gate');
+    if (sessionStorage.getItem('age-ok') === '1') return;
+    gate.hidden = false;
+    $('gate-yes').focus();
+    $('gate-yes').addEventListener('click', function () { sessionStorage.setItem('age-ok', '1'); gate.hidden = true; });
+    $('gate-no').addEventListener('click', function () {
+      $('gate-refused').hidden = false;
+      $('gate-yes').disabled = true;
+      document.querySelector('main').hidden = true;
+    });
+  }
+
+  // --- products ----------------------------------------------------------------
+  function loadProducts() {
+    var all = [];
+    function page(n) {
+      return fetch('/api/products?pageSize=100&page=' + n, { headers: { accept: 'application/json' } }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+      }).then(function (body) {
+        var items = Array.isArray(body) ? body : body.items || body.products || [];
+        all = all.concat(items);
+        if (body.hasMore && n < 20) return page(n + 1);
+        return all;
+      });
+    }
+    return page(1).then(function (items) {
+      state.products = items;
+      renderProducts();
+      renderCart();
+    }).catch(function (err) {
+      var box = $('products');
+      box.textContent = '';
+      box.appendChild(el('p', { className: 'form-error', text: 'The catalog could not be loaded (' + err.message + '). Reload the page in a moment.' }));
+    });
+  }
+
+  function renderProducts() {
+    var box = $('products');
+    var q = ($('search').value || '').trim().toLowerCase();
+    var list = state.products.filter(function (p) {
+      return !q || (p.name + ' ' + p.sku + ' ' + (p.brand || '') + ' ' + (p.category || '')).toLowerCase().indexOf(q) >= 0;
+    });
+    box.textContent = '';
+    if (list.length === 0) {
+      box.appendChild(el('p', { className: 'muted', text: state.products.length ? 'No product matches your search.' : 'No products yet: the first catalog sync has not finished. Reload in a moment.' }));
+      return;
+    }
+    list.forEach(function (p) {
+      var stock = stockOf(p);
+      var img = p.imageUrl || (p.hasImage ? '/api/products/' + encodeURIComponent(p.sku) + '/image' : null);
+      var inCart = state.cart[p.sku] || 0;
+      var card = el('article', { className: 'product' + (stock <= 0 ? ' sold-out' : ''), 'data-sku': p.sku }, [
+        img ? el('img', { src: img, alt: p.name, loading: 'lazy', width: '220', height: '160' }) : el('div', { className: 'noimg', 'aria-hidden': 'true', text: (p.brand || p.name || '?').slice(0, 1) }),
+        el('div', { className: 'product-body' }, [
+          el('h3', { text: p.name }),
+          el('p', { className: 'small muted', text: [p.brand, p.sku].filter(Boolean).join(' · ') }),
+          el('p', { className: 'tags' }, [
+            p.ageRequired ? el('span', { className: 'tag tag-info', text: '21+' }) : null,
+            p.flavored ? el('span', { className: 'tag tag-warn', text: 'flavored' }) : null,
+            p.restrictedStates && p.restrictedStates.length ? el('span', { className: 'tag tag-muted', title: 'Cannot ship to ' + p.restrictedStates.join(', '), text: 'no ship: ' + p.restrictedStates.slice(0, 4).join(', ') + (p.restrictedStates.length > 4 ? '…' : '') }) : null,
+          ]),
+          el('div', { className: 'product-foot' }, [
+            el('div', {}, [
+              el('strong', { className: 'price', text: money(priceOf(p)) }),
+              p.clubPriceCents != null && p.clubPriceCents < priceOf(p) ? el('div', { className: 'small muted', text: 'club ' + money(p.clubPriceCents) }) : null,
+            ]),
+            el('span', { className: 'stock ' + (stock <= 0 ? 'stock-out' : stock <= 3 ? 'stock-low' : 'stock-ok'), text: stock <= 0 ? 'Out of stock' : stock <= 3 ? 'Only ' + stock + ' left' : stock + ' in stock' }),
+          ]),
+          el('button', {
+            type: 'button', className: 'btn btn-primary btn-wide add', disabled: stock <= 0 || inCart >= stock ? 'disabled' : null,
+            onclick: function () { addToCart(p.sku, 1); },
+          }, [stock <= 0 ? 'Sold out' : inCart ? 'Add another (' + inCart + ' in cart)' : 'Add to cart']),
+        ]),
+      ]);
+      box.appendChild(card);
+    });
+  }
+
+  // --- cart ------------------------------------------------------------------
+  function product(sku) { return state.products.find(function (p) { return p.sku === sku; }); }
+  function addToCart(sku, n) {
+    var p = product(sku);
+    var max = p ? stockOf(p) : 0;
+    var q = Math.max(0, Math.min(max, (state.cart[sku] || 0) + n));
+    if (q === 0) delete state.cart[sku]; else state.cart[sku] = q;
+    saveCart();
+    renderCart();
+    renderProducts();
+  }
+  function cartLines() {
+    return Object.keys(state.cart).map(function (sku) { return { sku: sku, quantity: state.cart[sku], product: product(sku) }; })
+      .filter(function (l) { return l.product && l.quantity > 0; });
+  }
+  function renderCart() {
+    var lines = cartLines();
+    var box = $('cart-lines');
+    box.textContent = '';
+    var count = 0;
+    var subtotal = 0;
+    if (lines.length === 0) box.appendChild(el('p', { className: 'muted', text: 'Your cart is empty.' }));
+    lines.forEach(function (l) {
+      count += l.quantity;
+      subtotal += priceOf(l.product) * l.quantity;
+      box.appendChild(el('div', { className: 'cart-line', 'data-sku': l.sku }, [
+        el('span', { className: 'cart-name', text: l.product.name }),
+        el('span', { className: 'qty' }, [
+          el('button', { type: 'button', className: 'btn btn-small', 'aria-label': 'One less', onclick: function () { addToCart(l.sku, -1); } }, ['−']),
+          el('span', { text: String(l.quantity) }),
+          el('button', { type: 'button', className: 'btn btn-small', 'aria-label': 'One more', onclick: function () { addToCart(l.sku, 1); } }, ['+']),
+        ]),
+        el('span', { className: 'cart-price', text: money(priceOf(l.product) * l.quantity) }),
+      ]));
+    });
+    $('cart-count').textContent = String(count);
+    $('cart-subtotal').textContent = money(subtotal);
+  }
+
+  // --- personas --------------------------------------------------------------
+  function usePersona(button) {
+    var f = $('checkout');
+    var defaults = { firstName: 'Ana', lastName: 'Ruiz', email: 'ana.ruiz@example.com', phone: '+17605550100', line1: '73-510 Fred Waring Dr', city: 'Palm Desert', state: 'CA', zip: '92260' };
+    Object.keys(defaults).forEach(function (k) { if (!f.elements[k].value) f.elements[k].value = defaults[k]; });
+    f.elements.dob.value = button.getAttribute('data-dob');
+    f.elements.email.value = button.getAttribute('data-persona').replace(/_/g, '-') + '@example.com';
+    document.querySelectorAll('.persona').forEach(function (b) { b.classList.toggle('persona-active', b === button); });
+  }
+
+  // --- checkout --------------------------------------------------------------
+  function newOrderId() {
+    var rnd = Math.random().toString(36).slice(2, 7).toUpperCase();
+    return 'DEMO-' + Date.now().toString(36).toUpperCase() + '-' + rnd;
+  }
+  function showFormError(message, details) {
+    var box = $('form-error');
+    box.textContent = message;
+    if (details && details.length) {
+      var ul = el('ul');
+      details.forEach(function (d) { ul.appendChild(el('li', { text: (d.field ? d.field + ': ' : '') + (d.message || JSON.stringify(d)) })); });
+      box.appendChild(ul);
+    }
+    box.hidden = false;
+  }
+
+  function submit(event) {
+    event.preventDefault();
+    if (state.submitting) return;
+    $('form-error').hidden = true;
+    var lines = cartLines();
+    if (lines.length === 0) { showFormError('Your cart is empty: add a product first.'); return; }
+    var f = event.target;
+    var v = function (k) { return (f.elements[k].value || '').trim(); };
+    var missing = ['firstName', 'lastName', 'email', 'dob', 'line1', 'city', 'state', 'zip'].filter(function (k) { return !v(k); });
+    if (missing.length) { showFormError('Please fill in: ' + missing.join(', ') + '.'); return; }
+    // The same submission keeps its id: a resend after a network error is the same order (Idempotency-Key).
+    state.orderId = state.orderId || newOrderId();
+    var body = {
+      orderId: state.orderId,
+      customer: { email: v('email'), firstName: v('firstName'), lastName: v('lastName'), dob: v('dob'), phone: v('phone') || null },
+      shippingAddress: { line1: v('line1'), line2: v('line2') || null, city: v('city'), state: v('state').toUpperCase(), zip: v('zip') },
+      billingAddress: null,
+      items: lines.map(function (l) { return { sku: l.sku, quantity: l.quantity }; }),
+      clubMember: f.elements.clubMember.checked,
+    };
+    state.submitting = true;
+    $('place-order').disabled = true;
+    $('place-order').textContent = 'Placing order…';
+    fetch('/api/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': state.orderId },
+      body: JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (json) { return { status: r.status, json: json }; });
+    }).then(function (res) {
+      if (res.json && res.json.orderId && res.json.status) {
+        showResult(res.json);
+        if (isFinal(res.json.status)) state.orderId = null;
+        follow(res.json);
+      } else if (res.json && res.json.error) {
+        showFormError(res.json.error.message, res.json.error.details);
+        if (res.status < 500) state.orderId = null;
+      } else {
+        showFormError('Unexpected answer (HTTP ' + res.status + ').');
+      }
+    }).catch(function (err) {
+      showFormError('The order could not be sent (' + err.message + '). Press “Place order” again: it will not be placed twice.');
+    }).then(function () {
+      state.submitting = false;
+      $('place-order').disabled = false;
+      $('place-order').textContent = 'Place order';
+    });
+  }
+
+  function isFinal(status) { return ['placed', 'refused', 'failed', 'cancelled'].indexOf(status) >= 0; }
+  var HEADLINES = {
+    placed: ['ok', 'Order placed'],
+    accepted: ['ok', 'Order accepted: sending it to Zoho…'],
+    pending_verification: ['warn', 'Order held: waiting for age verification'],
+    review: ['warn', 'Order held for review'],
+    refused: ['bad', 'Order refused'],
+    failed: ['bad', 'The order could not be completed'],
+    cancelling: ['muted', 'Order being cancelled'],
+    cancelled: ['muted', 'Order cancelled'],
+  };
+
+  function showResult(order) {
+    var box = $('result');
+    var h = HEADLINES[order.status] || ['info', 'Order ' + order.status];
+    box.className = 'result result-' + h[0];
+    box.setAttribute('data-status', order.status);
+    box.textContent = '';
+    box.appendChild(el('h3', { text: h[1] }));
+    box.appendChild(el('p', {}, ['Order ', el('code', { className: 'order-id', text: order.orderId }), ' · status ', el('strong', { className: 'order-status', text: order.status })]));
+    if (order.zohoSalesOrderId) {
+      box.appendChild(el('p', {}, ['Zoho sales order ', el('code', { className: 'zoho-so', text: (order.zohoSalesOrderNumber ? order.zohoSalesOrderNumber + ' · ' : '') + order.zohoSalesOrderId })]));
+    }
+    if (order.totals && order.totals.totalCents != null) box.appendChild(el('p', { text: 'Total ' + money(order.totals.totalCents) }));
+    if (order.reasons && order.reasons.length) {
+      var ul = el('ul', { className: 'reasons' });
+      order.reasons.forEach(function (r) {
+        ul.appendChild(el('li', { 'data-code': r.code }, [el('code', { text: r.code }), ' ', r.message + (r.sku ? ' (' + r.sku + ')' : '')]));
+      });
+      box.appendChild(ul);
+    }
+    box.hidden = false;
+    box.scrollIntoView({ block: 'nearest' });
+    if (order.status === 'placed' || order.status === 'accepted') {
+      state.cart = {};
+      saveCart();
+      renderCart();
+    }
+  }
+
+  /** Follows an order until Zoho has it (or it settles), so the sales-order id appears. */
+  function follow(order) {
+    if (state.polling) clearTimeout(state.polling);
+    var tries = 0;
+    var id = order.orderId;
+    var last = order.status;
+    function tick() {
+      if (isFinal(last) && (last !== 'placed' || order.zohoSalesOrderId)) { loadProducts(); return; }
+      if (++tries > 40) return;
+      state.polling = setTimeout(function () {
+        fetch('/api/orders/' + encodeURIComponent(id), { headers: { accept: 'application/json' } }).then(function (r) { return r.ok ? r.json() : null; }).then(function (o) {
+          if (o && o.status) {
+            if (o.status !== last || o.zohoSalesOrderId !== order.zohoSalesOrderId) showResult(o);
+            last = o.status;
+            order = o;
+          }
+          tick();
+        }).catch(tick);
+      }, 1500);
+    }
+    tick();
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    ageGate();
+    $('search').addEventListener('input', renderProducts);
+    $('checkout').addEventListener('submit', submit);
+    document.querySelectorAll('.persona').forEach(function (b) { b.addEventListener('click', function () { usePersona(b); }); });
+    renderCart();
+    loadProducts();
+  });
+})();

@@ -31,8 +31,9 @@
     var gate = $('age-gate');
     if (sessionStorage.getItem('age-ok') === '1') return;
     gate.hidden = false;
+    document.body.classList.add('gated');
     $('gate-yes').focus();
-    $('gate-yes').addEventListener('click', function () { sessionStorage.setItem('age-ok', '1'); gate.hidden = true; });
+    $('gate-yes').addEventListener('click', function () { sessionStorage.setItem('age-ok', '1'); gate.hidden = true; document.body.classList.remove('gated'); });
     $('gate-no').addEventListener('click', function () {
       $('gate-refused').hidden = false;
       $('gate-yes').disabled = true;
@@ -203,8 +204,9 @@
       return r.json().catch(function () { return {}; }).then(function (json) { return { status: r.status, json: json }; });
     }).then(function (res) {
       if (res.json && res.json.orderId && res.json.status) {
+        // The server has this order now: the next submission is a new order.
+        state.orderId = null;
         showResult(res.json);
-        if (isFinal(res.json.status)) state.orderId = null;
         follow(res.json);
       } else if (res.json && res.json.error) {
         showFormError(res.json.error.message, res.json.error.details);

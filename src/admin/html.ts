@@ -80,7 +80,7 @@ export function toneOf(status: string | null | undefined): Tone {
 }
 
 export function statusBadge(status: string | null | undefined): SafeHtml {
-  return badge(status ?? 'unknown', toneOf(status));
+  return badge((status ?? 'unknown').replace(/_/g, ' '), toneOf(status));
 }
 
 export function formatTime(epochMs: number | null | undefined): string {

@@ -19,7 +19,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { hashPassword, LoginLimiter, randomToken, safeEqual, SessionManager, verifyPassword, type AdminSession, type Flash, type SessionStore } from './auth.js';
@@ -65,6 +65,11 @@ export interface AdminPluginOptions {
   allowedOrigins?: string[];
   /** Directory holding admin.css / admin.js. Default: the repository's web/. */
   webDir?: string;
+  /**
+   * More route plugins to mount inside the admin scope: they get the same
+   * session check (401 / 302) and CSRF + Origin check on POST.
+   */
+  extraRoutes?: Array<(app: FastifyInstance) => Promise<void>>;
 }
 
 declare module 'fastify' {
@@ -409,6 +414,22 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   });
 
   registerAdminApi(app, ctx);
+  for (const plugin of options.extraRoutes ?? []) await app.register(plugin);
+}
+
+/**
+ * A preHandler for routes outside the dashboard that only a logged-in
+ * operator may use (e.g. `/oauth/zoho/start`'s `requireAdmin`). Share the
+ * session store with adminPlugin: `const sessionStore = new MemorySessionStore()`.
+ */
+export function requireAdminSession(options: { sessionSecret: string; sessionStore: SessionStore; clock?: Clock }): preHandlerHookHandler {
+  const sessions = new SessionManager({ secret: options.sessionSecret, store: options.sessionStore, ...(options.clock ? { clock: options.clock } : {}) });
+  return async (req, reply) => {
+    const session = await sessions.read(req.cookies[SESSION_COOKIE]);
+    if (session) return;
+    if (req.method === 'GET' && !req.url.startsWith('/api/')) return reply.redirect(`/admin/login?next=${encodeURIComponent('/admin/connection')}`, 302);
+    return reply.status(401).send({ error: { code: 'unauthorized', message: 'Sign in to the dashboard first', details: [] } });
+  };
 }
 
 export function sendDownload(reply: FastifyReply, file: DownloadFile): FastifyReply {

@@ -67,7 +67,6 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
       clock: ctx.clock,
       ...(config.PUBLIC_URL ? { allowedOrigins: [new URL(config.PUBLIC_URL).origin] } : {}),
     });
-    await admin.register(ctx.orders.adminRoutes);
   });
 
   await app.register(docsRoutes);

@@ -2,8 +2,8 @@
  * Divides the organization's daily Zoho budget between the catalog's jobs.
  *
  * - A reserve for orders is held back: the forecast of what checkouts still
- *   need today (the configured reserve scaled by the part of the day left),
- *   never more than the reserve orders have not used yet.
+ *   need today (the configured reserve scaled by the part of the day left,
+ *   or today's observed order rate carried to midnight if that is higher).
  * - When webhooks are healthy a share is kept for their follow-up reads, and
  *   polling/reconciliation slow to a safety-net cadence (spend less).
  * - Everything else is paced evenly over what is left of the (UTC) day:
@@ -136,7 +136,11 @@ export class SyncPlanner {
     const usedToday = snap && snap.day === day ? snap.usedToday : snap ? 0 : own.total;
     const usedOrders = snap && snap.day === day ? (snap.usedByPriority.order ?? 0) : 0;
     const reserve = Math.min(this.o.orderReserveCalls, dailyLimit);
-    const orderReserveLeft = Math.ceil(Math.max(0, Math.min(reserve - usedOrders, reserve * fracLeft)));
+    // What checkouts will still need today: the configured reserve pro rata, or today's observed
+    // order rate carried to midnight when orders run hotter than configured (after an hour of data).
+    const elapsed = DAY - msLeft;
+    const observed = elapsed >= 3_600_000 ? (usedOrders / elapsed) * msLeft : 0;
+    const orderReserveLeft = Math.ceil(Math.min(Math.max(0, dailyLimit - usedToday), Math.max(reserve * fracLeft, observed)));
     const healthy = input.lastWebhookAt !== null && now - input.lastWebhookAt <= this.o.webhookHealthyWindowMs;
     const webhookReserveLeft = healthy ? Math.ceil(dailyLimit * this.o.webhookReserveFraction * fracLeft) : 0;
     const safetyMargin = Math.max(5, Math.ceil(dailyLimit * 0.01));

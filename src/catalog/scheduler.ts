@@ -57,10 +57,16 @@ export class CatalogScheduler {
     return this.lastPlan;
   }
 
-  private async currentPlan(): Promise<Plan> {
-    const counts = await this.repo.countItems();
-    const pending = (await this.repo.itemsNeedingImages(1)).length > 0;
-    this.lastPlan = await this.planner.plan({ catalogSize: counts.total - counts.gone, lastWebhookAt: await this.lastWebhookAt(), imagesPending: pending });
+  private inputs: { catalogSize: number; imagesPending: boolean; lastWebhookAt: number | null } | null = null;
+
+  /** Catalog size and webhook health are read once per tick; the budget snapshot before every call. */
+  private async currentPlan(refreshInputs = false): Promise<Plan> {
+    if (refreshInputs || !this.inputs) {
+      const counts = await this.repo.countItems();
+      const pending = (await this.repo.itemsNeedingImages(1)).length > 0;
+      this.inputs = { catalogSize: counts.total - counts.gone, imagesPending: pending, lastWebhookAt: await this.lastWebhookAt() };
+    }
+    this.lastPlan = await this.planner.plan(this.inputs);
     return this.lastPlan;
   }
 
@@ -110,7 +116,7 @@ export class CatalogScheduler {
         if (!r.completed) this.logger.info({ stoppedBy: r.stoppedBy }, 'catalog: initial full sync paused');
         return { leader: true, ran, plan: this.lastPlan };
       }
-      let plan = await this.currentPlan();
+      let plan = await this.currentPlan(true);
       if (plan.syncCallsLeft >= 1 && (await this.due('reconcile', plan.reconcileIntervalMs, STATE.lastReconcile))) {
         this.lastRun.reconcile = this.clock.now();
         await this.sync.reconcileOnce({ guard: this.guard, batchSize: plan.reconcileBatchSize });

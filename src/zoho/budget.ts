@@ -222,7 +222,9 @@ export class ZohoBudget {
         .returning('used')
         .executeTakeFirst();
       if (block) {
-        this.minutePool = { minute, slots: k - 1 };
+        // Concurrent callers may each win a block: add, never overwrite (a lost slot is a wasted call).
+        if (this.minutePool.minute !== minute) this.minutePool = { minute, slots: 0 };
+        this.minutePool.slots += k - 1;
         return Number(block.used);
       }
     }

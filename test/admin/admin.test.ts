@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminApp, cookieFrom, hiddenCsrf, login, TEST_PASSWORD } from './harness.js';
-import { hashPassword, verifyPassword, resolveAdminPassword } from '../../src/admin/index.js';
+import { hashPassword, verifyPassword, resolveAdminPassword, requireAdminSession, MemorySessionStore } from '../../src/admin/index.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -333,5 +333,51 @@ describe('admin pages and API', () => {
     expect(css.headers['content-type']).toMatch(/text\/css/);
     expect((await app.inject({ method: 'GET', url: '/admin/assets/admin.js' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/admin/assets/..%2Fpackage.json' })).statusCode).toBe(404);
+  });
+});
+
+describe('admin scope for other modules', () => {
+  it('extraRoutes get the session check and the CSRF check', async () => {
+    const calls: string[] = [];
+    const built = await buildAdminApp({
+      extraRoutes: [
+        async (a) => {
+          a.get('/api/admin/emulator/faults', async () => ({ faults: [] }));
+          a.post('/api/admin/emulator/faults', async () => {
+            calls.push('fault');
+            return { ok: true };
+          });
+        },
+      ],
+    });
+    app = built.app;
+    expect((await app.inject({ method: 'GET', url: '/api/admin/emulator/faults' })).statusCode).toBe(401);
+    const { cookie, csrf } = await login(app);
+    expect((await app.inject({ method: 'GET', url: '/api/admin/emulator/faults', headers: { cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/api/admin/emulator/faults', headers: { cookie } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/api/admin/emulator/faults', headers: { cookie, 'x-csrf-token': csrf, origin: 'https://evil.example' } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/api/admin/emulator/faults', headers: { cookie, 'x-csrf-token': csrf } })).statusCode).toBe(200);
+    expect(calls).toEqual(['fault']);
+  });
+
+  it('requireAdminSession guards a route outside the dashboard with the shared session store', async () => {
+    const sessionStore = new MemorySessionStore();
+    const sessionSecret = 'shared-session-secret-0123456789';
+    const built = await buildAdminApp({ sessionStore, sessionSecret });
+    app = built.app;
+    await app.close();
+    // Rebuild with the extra route (Fastify cannot add routes after ready()).
+    const { createHttpServer } = await import('../../src/http/server.js');
+    const { createLogger } = await import('../../src/observability/logger.js');
+    const { adminPlugin } = await import('../../src/admin/index.js');
+    app = await createHttpServer({ logger: createLogger('silent') });
+    await app.register(adminPlugin, { adminPassword: TEST_PASSWORD, sessionSecret, sessionStore, sources: built.sources });
+    app.get('/oauth/zoho/start', { preHandler: requireAdminSession({ sessionSecret, sessionStore }) }, async (_req, reply) => reply.redirect('https://accounts.zoho.com/oauth/v2/auth', 302));
+    await app.ready();
+    const anon = await app.inject({ method: 'GET', url: '/oauth/zoho/start' });
+    expect(anon.headers.location).toBe('/admin/login?next=%2Fadmin%2Fconnection');
+    const { cookie } = await login(app);
+    const ok = await app.inject({ method: 'GET', url: '/oauth/zoho/start', headers: { cookie } });
+    expect(ok.headers.location).toBe('https://accounts.zoho.com/oauth/v2/auth');
   });
 });

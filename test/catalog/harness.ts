@@ -33,7 +33,7 @@ export async function makeHarness(
 ): Promise<Harness> {
   const store = await openTestStore(kind);
   const zoho = new FakeZoho(specs);
-  const clock = new FakeClock();
+  const clock = (overrides.clock as FakeClock | undefined) ?? new FakeClock();
   const alerts = new RecordingAlertSink();
   const registry = createMetricsRegistry(false);
   const logger = createLogger('silent');

@@ -323,7 +323,9 @@ const inputArb = fc.record({
   nameOk: fc.boolean(),
 });
 
-function toInput(x: fc.RecordValue<typeof inputArb> extends infer T ? T : never, ruleset: Ruleset): EngineInput {
+type InputValue = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toInput(x: InputValue, ruleset: Ruleset): EngineInput {
   const shipping = addressIn(x.state, x.poBox ? { line1: 'PO Box 4' } : {});
   const lines: ComplianceLine[] = x.lines.map((l) => ({
     ...line(l.category, {}, ruleset),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { startZohoEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
+import { PROJECT_SCOPES, startZohoEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
 import { createZohoModule, type ZohoModule } from '../../src/zoho/index.js';
 import { createCatalogModule, type CatalogModule } from '../../src/catalog/index.js';
 import { createComplianceModule, type ComplianceModule } from '../../src/compliance/index.js';
@@ -62,7 +62,10 @@ export async function realWorld(
 ): Promise<RealWorld> {
   const emu = opts.emu ?? (await startZohoEmulator({ ...opts.emulator }));
   const store = await openTestStore(kind);
-  const config = emulatorConfig(emu, opts.refreshToken ?? emu.control.issueRefreshToken(), opts.env);
+  // The project's scopes plus inventoryadjustments.READ, which the lookup before an adjustment resend needs
+  // (src/zoho asks for it in adjustment mode; the emulator's default token lacks it).
+  const scopes = [...PROJECT_SCOPES, 'ZohoInventory.inventoryadjustments.READ'];
+  const config = emulatorConfig(emu, opts.refreshToken ?? emu.control.issueRefreshToken({ scopes }), opts.env);
   const logger = pino({ level: 'silent' });
   const registry = createMetricsRegistry(false);
   const alerts = new RecordingAlertSink();

@@ -94,7 +94,7 @@ describeEachDatabase('zoho budget', (kind) => {
   });
 
   it('refuses with scope minute when the wait would exceed the bound', async () => {
-    const b = make({ dailyLimit: 1000, perMinuteLimit: 2, maxMinuteWaitMs: 0, minuteOrderReserve: 0 });
+    const b = make({ dailyLimit: 1000, perMinuteLimit: 2, maxMinuteWaitMs: 0, minuteOrderReserve: 0, blockSize: 1 });
     await take(b, 'poll');
     await take(b, 'poll');
     expect(await refused(b, 'poll')).toMatchObject({ scope: 'minute' });

@@ -42,7 +42,7 @@ ${table(
 )}
 ${card(
   'Webhook events',
-  html`<p>${Object.entries(counts).map(([k, v]) => html`${statusBadge(k)} ${v} `)}${refused > 0 ? html` <span class="error-text">Refused webhooks carry a wrong or missing secret: check ZOHO_WEBHOOK_SECRET and the Zoho workflow's custom header.</span>` : ''}</p>
+  html`<p>${Object.entries(counts).map(([k, v]) => html`${statusBadge(k)} ${v} `)}</p>${refused > 0 ? html`<p class="error-text">Refused webhooks carry a wrong or missing secret: check ZOHO_WEBHOOK_SECRET and the custom header of the Zoho workflow's webhook.</p>` : ''}
 ${table(
   s.webhookEvents.slice(0, 100),
   [

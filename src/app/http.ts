@@ -10,12 +10,11 @@ import { healthRoutes, databaseCheck, zohoConnectionCheck } from '../http/routes
 import { docsRoutes } from '../http/routes/docs.js';
 import { httpMetricsPlugin } from '../observability/http-metrics.js';
 import { pingStore } from '../store/db.js';
-import { adminPlugin, MemorySessionStore } from '../admin/index.js';
+import { adminPlugin, MemorySessionStore, requireAdminSession } from '../admin/index.js';
 import { storefrontPlugin } from '../storefront/index.js';
 import { FAKE_ADDRESS_CASES } from '../compliance/address/fake.js';
 import type { AppContext } from './context.js';
 import { createAdminSources } from './admin-sources.js';
-import { requireAdminSession } from './admin-guard.js';
 
 export interface HttpAppOptions {
   /** The admin password in clear (ADMIN_PASSWORD or the demo's generated one). */
@@ -55,7 +54,7 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
   const sessionStore = new MemorySessionStore();
   const sessionSecret = config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
   const secureCookies = Boolean(tls) || Boolean(config.TRUST_PROXY);
-  const requireAdmin: preHandlerHookHandler = requireAdminSession(sessionStore, sessionSecret);
+  const requireAdmin: preHandlerHookHandler = requireAdminSession({ sessionSecret, sessionStore, clock: ctx.clock });
   await app.register(ctx.zoho.routes, { requireAdmin });
   await app.register(async (admin) => {
     await adminPlugin(admin, {

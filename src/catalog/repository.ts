@@ -50,6 +50,12 @@ export class CatalogRepository {
 
   /** Details (from /itemdetails or GET /items/:id) read starting at `readAt`. */
   async applyDetails(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
+    if (items.length === 0 || this.db.isTransaction) return this.applyDetailsIn(items, readAt, ctx, now);
+    // One transaction per batch: one commit instead of one per item (most of the CPU of a big sync).
+    return this.db.transaction().execute((trx) => new CatalogRepository(trx).applyDetailsIn(items, readAt, ctx, now));
+  }
+
+  private async applyDetailsIn(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
     const result: ApplyResult = { inserted: 0, fieldsApplied: 0, stockApplied: 0, changed: [], skippedOlder: 0, newProblems: [], imagesToFetch: [] };
     if (items.length === 0) return result;
     const ids = items.map((i) => String(i.item_id));

@@ -311,3 +311,80 @@ export function summarizeInput(input: CheckoutComplianceInput, assessment: Compl
     })),
   };
 }
+
+// ---------------------------------------------------------------------------
+// Reading records back (admin pages).
+
+export interface AuditRecord {
+  seq: number;
+  id: string;
+  decisionId: string;
+  createdAt: number;
+  orderId: string;
+  kind: string;
+  drill: boolean;
+  outcome: string;
+  reasons: Array<{ code: string; message: string; sku?: string; ruleId?: string; source?: string; effect: string }>;
+  requirements: Array<{ code: string; message: string; packages?: number }>;
+  rulesetVersion: string;
+  providerRefs: Record<string, unknown>;
+  inputSummary: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+function toRecord(r: Row): AuditRecord {
+  const parse = <T>(text: string, fallback: T): T => {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return fallback;
+    }
+  };
+  return {
+    seq: Number(r.seq),
+    id: r.id,
+    decisionId: r.decision_id,
+    createdAt: Number(r.created_at),
+    orderId: r.order_id,
+    kind: r.kind,
+    drill: Number(r.drill) === 1,
+    outcome: r.outcome,
+    reasons: parse(r.reasons, []),
+    requirements: parse(r.requirements, []),
+    rulesetVersion: r.ruleset_version,
+    providerRefs: parse(r.provider_refs, {}),
+    inputSummary: parse(r.input_summary, {}),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export interface ListAuditQuery {
+  orderId?: string;
+  outcome?: string;
+  kind?: string;
+  drill?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** Newest first. */
+export async function listAudit(db: Kysely<Database>, query: ListAuditQuery = {}): Promise<{ items: AuditRecord[]; total: number }> {
+  let base = db.selectFrom('compliance_audit');
+  if (query.orderId) base = base.where('order_id', '=', query.orderId);
+  if (query.outcome) base = base.where('outcome', '=', query.outcome);
+  if (query.kind) base = base.where('kind', '=', query.kind);
+  if (query.drill !== undefined) base = base.where('drill', '=', query.drill ? 1 : 0);
+  const limit = Math.min(Math.max(1, query.limit ?? 50), 500);
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('seq', 'desc').limit(limit).offset(Math.max(0, query.offset ?? 0)).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toRecord), total: Number(count.n) };
+}
+
+export async function getAuditRecord(db: Kysely<Database>, id: string): Promise<AuditRecord | null> {
+  const row = await db.selectFrom('compliance_audit').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : null;
+}

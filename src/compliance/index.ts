@@ -30,7 +30,7 @@ import type { AgeVerificationProvider } from './age/provider.js';
 import { FakeAddressProvider } from './address/fake.js';
 import { UspsAddressProvider } from './address/usps.js';
 import type { AddressProvider } from './address/provider.js';
-import { verifyAuditChain, exportAudit, type AuditChainReport, type ExportAuditOptions } from './audit.js';
+import { verifyAuditChain, exportAudit, listAudit, getAuditRecord, type AuditChainReport, type AuditRecord, type ExportAuditOptions, type ListAuditQuery } from './audit.js';
 import { buildPactReport, type Deliverer, type PactReport } from './pact.js';
 import { runDrill, type DrillReport } from './drill.js';
 import { agecheckerWebhookRoutes } from '../http/routes/agechecker-webhook.js';
@@ -59,6 +59,9 @@ export interface ComplianceModule {
   runDrill(): Promise<DrillReport>;
   verifyAuditChain(): Promise<AuditChainReport>;
   exportAudit(options: ExportAuditOptions): Promise<string>;
+  /** Audit records, newest first (admin pages). */
+  listAudit(query?: ListAuditQuery): Promise<{ items: AuditRecord[]; total: number }>;
+  getAuditRecord(id: string): Promise<AuditRecord | null>;
   buildPactReport(options: { month: string; state?: string }): Promise<PactReport>;
   /** Settled age verifications (signed webhook, or the fake provider's pending persona). */
   onAgeVerificationSettled(listener: (event: AgeWebhookEvent) => void | Promise<void>): void;
@@ -143,6 +146,8 @@ export function createComplianceModule(deps: ComplianceModuleDeps): ComplianceMo
     },
     verifyAuditChain: () => verifyAuditChain(store.db),
     exportAudit: (o) => exportAudit(store.db, o),
+    listAudit: (q) => listAudit(store.db, q),
+    getAuditRecord: (id) => getAuditRecord(store.db, id),
     buildPactReport: (o) =>
       buildPactReport(store.db, {
         ...o,
@@ -202,9 +207,9 @@ export { PERSONAS } from './age/fake.js';
 export { loadRuleset, listUnconfirmed, rulesetJsonSchema } from './ruleset.js';
 export { decide } from './engine.js';
 export { REASON_CODES, REQUIREMENT_CODES } from './reason-codes.js';
-export { verifyAuditChain, exportAudit } from './audit.js';
+export { verifyAuditChain, exportAudit, listAudit, getAuditRecord } from './audit.js';
 export { buildPactReport } from './pact.js';
 export { runDrill } from './drill.js';
 export type { DrillReport } from './drill.js';
-export type { AuditChainReport } from './audit.js';
+export type { AuditChainReport, AuditRecord, ListAuditQuery } from './audit.js';
 export type { PactReport } from './pact.js';

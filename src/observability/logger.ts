@@ -1,4 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { redactLogObject, redactingReqSerializer } from './redact.js';
 
 /**
  * Paths redacted from every log line. Secrets, tokens and personal data
@@ -46,6 +47,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { service: 'zoho-dtc-bridge' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Paths cannot reach every nesting depth: a key-based pass catches the rest.
+      formatters: { log: redactLogObject },
+      serializers: { req: redactingReqSerializer },
     },
     destination,
   );

@@ -41,7 +41,9 @@ export interface BudgetOptions {
    * While a window is less than half spent, a process reserves this many slots
    * per UPDATE and hands them out locally (default 8; 1 = one UPDATE per call).
    * Near the limits it reserves one at a time, so shares and reserves stay exact.
-   * Unused day slots are given back on close().
+   * Unused day slots are given back on close(). Unused minute slots lapse with
+   * their minute: at most blockSize-1 per process, which only makes the window
+   * more conservative than ZOHO_PER_MINUTE_LIMIT, never less.
    */
   blockSize?: number;
 }
@@ -149,7 +151,9 @@ export class ZohoBudget {
       }
       await this.ensureRows(day, minute);
 
-      const minuteUsed = this.minutePool.minute === minute && this.minutePool.slots > 0 ? this.takeMinuteFromPool() : await this.reserveMinute(priority, minute, now);
+      let minuteUsed = this.minutePool.minute === minute && this.minutePool.slots > 0 ? this.takeMinuteFromPool() : await this.reserveMinute(priority, minute, now);
+      // A concurrent caller of this process may have won a block meanwhile.
+      if (minuteUsed === undefined && this.minutePool.minute === minute && this.minutePool.slots > 0) minuteUsed = this.takeMinuteFromPool();
       if (minuteUsed === undefined) {
         // Full: wait for the next window. Orders wake first (smaller offset).
         const wait = (minute + 1) * MINUTE - now + PRIORITY_RANK[priority] * 25 + 1;

@@ -126,3 +126,25 @@ describeEachDatabase('compliance audit chain', (kind) => {
     expect(Number(rows.rows[0]!.n)).toBe(1);
   });
 });
+
+import { getAuditRecord, listAudit } from '../../src/compliance/audit.js';
+describeEachDatabase('compliance audit listing', (kind) => {
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+  it('lists newest first with filters and reads one record', async () => {
+    store = await openTestStore(kind);
+    for (let i = 1; i <= 6; i++) await appendAudit(store.db, entry(i, i === 6 ? { kind: 'drill', drill: true } : {}));
+    const all = await listAudit(store.db, { limit: 4 });
+    expect(all.total).toBe(6);
+    expect(all.items.map((r) => r.seq)).toEqual([6, 5, 4, 3]);
+    const denied = await listAudit(store.db, { outcome: 'deny', drill: false });
+    expect(denied.items.map((r) => r.orderId)).toEqual(['VIP-3']);
+    expect(denied.items[0]!.reasons[0]!.code).toBe('under_age');
+    const one = await getAuditRecord(store.db, all.items[0]!.id);
+    expect(one).toMatchObject({ seq: 6, drill: true, kind: 'drill' });
+    expect(await getAuditRecord(store.db, 'nope')).toBeNull();
+  });
+});

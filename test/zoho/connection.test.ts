@@ -278,7 +278,7 @@ describeEachDatabase('zoho connection', (kind) => {
 
   it('100 concurrent calls on an expired token cause exactly one refresh', async () => {
     const clock = new OffsetClock();
-    const m = mod({ ZOHO_MAX_CONCURRENCY: '10' }, { clock });
+    const m = mod({ ZOHO_MAX_CONCURRENCY: '10', ZOHO_PER_MINUTE_LIMIT: '1000' }, { clock });
     await m.connection.exchangeCode('good-code');
     clock.advance(2 * 3_600_000);
     fake.tokenDelayMs = 50;
@@ -289,8 +289,9 @@ describeEachDatabase('zoho connection', (kind) => {
 
   it('two module instances on one database refresh once between them (lease, then re-read)', async () => {
     const clock = new OffsetClock();
-    const a = mod({ ZOHO_MAX_CONCURRENCY: '10' }, { clock });
-    const b = mod({ ZOHO_MAX_CONCURRENCY: '10' }, { clock });
+    // Plenty of per-minute room: this test is about the refresh, not the budget.
+    const a = mod({ ZOHO_MAX_CONCURRENCY: '10', ZOHO_PER_MINUTE_LIMIT: '1000' }, { clock });
+    const b = mod({ ZOHO_MAX_CONCURRENCY: '10', ZOHO_PER_MINUTE_LIMIT: '1000' }, { clock });
     await a.connection.exchangeCode('good-code');
     clock.advance(2 * 3_600_000);
     fake.tokenDelayMs = 100;

@@ -7,7 +7,7 @@
 import { benchOrder, benchWorld, postOrder } from './orders-world.js';
 
 export async function run(): Promise<void> {
-  const w = await benchWorld({ orders: { worker: { backoffBaseMs: 10 } } });
+  const w = await benchWorld({ env: { ZOHO_PER_MINUTE_LIMIT: '100000' }, emulator: { perMinuteLimit: 100_000 }, orders: { worker: { backoffBaseMs: 10 } } });
   try {
     const loc = w.emu.control.locationIds.dtc;
     const count = async (fn: () => Promise<void>) => {

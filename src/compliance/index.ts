@@ -198,8 +198,9 @@ function makeAddressProvider(config: Config, clock: Clock, fetchImpl?: typeof fe
  * hashes stay comparable across restarts. Demo installs without a secret use
  * a fixed key (hashes then only hide data from casual readers).
  */
-export function auditHashKey(config: Pick<Config, 'TOKEN_ENCRYPTION_KEY' | 'SESSION_SECRET'>): Buffer {
-  const base = config.TOKEN_ENCRYPTION_KEY ?? config.SESSION_SECRET ?? 'zoho-dtc-bridge-demo-audit-key';
+export function auditHashKey(config: Pick<Config, 'AUDIT_HASH_KEY' | 'TOKEN_ENCRYPTION_KEY' | 'SESSION_SECRET'>): Buffer {
+  // A dedicated key keeps the customer-matching hashes stable when other secrets rotate.
+  const base = config.AUDIT_HASH_KEY ?? config.TOKEN_ENCRYPTION_KEY ?? config.SESSION_SECRET ?? 'zoho-dtc-bridge-demo-audit-key';
   return createHmac('sha256', base).update('compliance-audit-hash-v1').digest();
 }
 

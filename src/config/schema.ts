@@ -66,6 +66,7 @@ export const envSchema = z.object({
   TOKEN_ENCRYPTION_KEY: optionalString,
   ADMIN_PASSWORD: optionalString,
   SESSION_SECRET: optionalString,
+  AUDIT_HASH_KEY: optionalString,
 
   AGE_PROVIDER: z.enum(['agechecker', 'fake']).optional(),
   AGECHECKER_API_URL: optionalUrl,
@@ -107,6 +108,7 @@ export const SECRET_VARIABLES = [
   'TOKEN_ENCRYPTION_KEY',
   'ADMIN_PASSWORD',
   'SESSION_SECRET',
+  'AUDIT_HASH_KEY',
   'AGECHECKER_API_KEY',
   'AGECHECKER_SECRET',
   'USPS_CLIENT_SECRET',

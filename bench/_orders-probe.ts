@@ -1,0 +1,12 @@
+import { benchOrder, benchWorld, postOrder } from './orders-world.js';
+const w = await benchWorld({ env: { ZOHO_PER_MINUTE_LIMIT: '100000' }, emulator: { perMinuteLimit: 100_000 }, beforeSync: (emu) => emu.control.setStock('ACC-RAW-KSS', emu.control.locationIds.dtc, 10_000) });
+for (let i = 0; i < 30; i++) await postOrder(w.app, benchOrder(i));
+await w.orders.worker.drain();
+const t0 = performance.now();
+for (let i = 0; i < 100; i++) await postOrder(w.app, benchOrder(i % 30));
+const t1 = performance.now();
+await w.orders.worker.drain();
+const t2 = performance.now();
+console.log('post ms/order', ((t1 - t0) / 100).toFixed(1), 'push ms/order', ((t2 - t1) / 100).toFixed(1), 'calls', w.emu.control.counters().total);
+await w.close();
+process.exit(0);

@@ -29,7 +29,7 @@ export async function run(): Promise<void> {
   const clock = new ScaledClock(Date.UTC(2026, 10, 28, 9, 0, 0), 20);
   const w = await benchWorld({
     clock,
-    env: { ZOHO_PER_MINUTE_LIMIT: '100' },
+    env: { ZOHO_PER_MINUTE_LIMIT: process.env.BENCH_BUDGET_PER_MINUTE ?? '100' },
     emulator: { perMinuteLimit: 100 },
     beforeSync: (emu) => emu.control.setStock('ACC-RAW-KSS', emu.control.locationIds.dtc, 10_000),
     orders: { worker: { pollIntervalMs: 5, leaseMs: 3_600_000, backoffBaseMs: 500, backoffMaxMs: 10_000, concurrency: 4, maxAttempts: 50 } },

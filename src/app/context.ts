@@ -12,7 +12,7 @@ import { createLogger } from '../observability/logger.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { createAlertsService, type AlertsService } from '../observability/alerts-service.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { createZohoModule, type ZohoModule, type ZohoModuleOptions } from '../zoho/index.js';
+import { createZohoModule, ITEM_DETAILS_CHUNK, type ZohoModule, type ZohoModuleOptions } from '../zoho/index.js';
 import { createCatalogModule, type CatalogModule, type CatalogTuning } from '../catalog/index.js';
 import { createComplianceModule, type ComplianceModule } from '../compliance/index.js';
 import { createOrdersModule, type OrdersModule } from '../orders/index.js';
@@ -89,7 +89,8 @@ export async function createAppContext(config: Config, options: AppContextOption
     rollout: config.ROLLOUT,
     ...(config.ZOHO_WEBHOOK_SECRET ? { webhookSecret: config.ZOHO_WEBHOOK_SECRET } : {}),
     dailyLimit: config.ZOHO_DAILY_CALL_BUDGET,
-    ...(options.catalog ? { tuning: options.catalog } : {}),
+    // The planner counts calls per detail batch: it must match the client's /itemdetails chunk.
+    tuning: { detailBatchSize: ITEM_DETAILS_CHUNK, ...options.catalog },
   });
 
   const orders = createOrdersModule({

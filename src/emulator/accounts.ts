@@ -20,6 +20,7 @@ export const PROJECT_SCOPES = [
   'ZohoInventory.salesorders.UPDATE',
   'ZohoInventory.settings.READ',
   'ZohoInventory.inventoryadjustments.CREATE',
+  'ZohoInventory.inventoryadjustments.READ',
 ];
 
 /** Modules of the Inventory scope list (zoho-api.md §2.7); anything else is an invalid scope. */

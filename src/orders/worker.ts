@@ -437,7 +437,9 @@ export function createWorker(ctx: OrdersContext, jobs: WorkerPeriodicJobs): Orde
     const message = describeError(err);
     const now = ctx.clock.now();
     const permanent = err instanceof PermanentOrderError || (err instanceof ZohoApiError && !err.retryable);
-    const counts = !(err instanceof ZohoBudgetExceededError);
+    // Throttling (our budget, or Zoho's 429 after the client's own retries) is not the order's failure.
+    const throttled = err instanceof ZohoBudgetExceededError || (err instanceof ZohoApiError && err.httpStatus === 429);
+    const counts = !throttled;
     const attempts = Number(order.attempts) + (counts ? 1 : 0);
     if (permanent || attempts >= wopts.maxAttempts) {
       await runTx(db, async (trx) => {
@@ -465,7 +467,9 @@ export function createWorker(ctx: OrdersContext, jobs: WorkerPeriodicJobs): Orde
     const delay =
       err instanceof ZohoBudgetExceededError
         ? Math.max(err.retryAfterMs, wopts.backoffBaseMs)
-        : backoff(attempts, wopts.backoffBaseMs, wopts.backoffMaxMs) * (err instanceof ZohoAuthError ? 4 : 1);
+        : throttled
+          ? backoff(3, wopts.backoffBaseMs, wopts.backoffMaxMs)
+          : backoff(attempts, wopts.backoffBaseMs, wopts.backoffMaxMs) * (err instanceof ZohoAuthError ? 4 : 1);
     await runTx(db, async (trx) => {
       await guard(trx, claim);
       await trx.updateTable('orders').set({ last_error: message, attempts, updated_at: now }).where('order_id', '=', claim.orderId).execute();

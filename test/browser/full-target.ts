@@ -51,6 +51,7 @@ export async function fullTarget(): Promise<FullTarget> {
     await bridge.close();
     throw new Error('the full-app target needs demo mode (no Zoho credentials set): the bridge started without its emulator');
   }
+  const orderableSku = await soldOutBeforeFirstOrderable(bridge);
   let orderSeq = 0;
 
   return {
@@ -71,7 +72,6 @@ export async function fullTarget(): Promise<FullTarget> {
     async deadLetterOrder() {
       orderSeq += 1;
       const orderId = `VIP-FULL-DL-${orderSeq}`;
-      const product = await firstInStock(bridge.url);
       emulator.control.injectFault({ method: 'POST', path: '/salesorders', kind: 'http500', times: Infinity });
       try {
         const response = await fetch(`${bridge.url}/api/orders`, {
@@ -80,9 +80,9 @@ export async function fullTarget(): Promise<FullTarget> {
           body: JSON.stringify({
             orderId,
             customer: { email: 'dead.letter@example.com', firstName: 'Dana', lastName: 'Letter', dob: '1990-04-12', phone: '+17605550101' },
-            shippingAddress: { line1: '73-510 Fred Waring Dr', line2: null, city: 'Palm Desert', state: 'CA', zip: '92260' },
+            shippingAddress: SHOP_ADDRESS,
             billingAddress: null,
-            items: [{ sku: product, quantity: 1 }],
+            items: [{ sku: orderableSku, quantity: 1 }],
             clubMember: false,
             ip: '203.0.113.8',
             ageVerification: null,
@@ -110,10 +110,75 @@ export async function fullTarget(): Promise<FullTarget> {
   };
 }
 
-/** A live SKU with stock to spare, so the forced order is accepted and reaches the push. */
-async function firstInStock(baseUrl: string): Promise<string> {
-  const list = (await (await fetch(`${baseUrl}/api/products?pageSize=100`)).json()) as { items: Array<{ sku: string; availableQuantity: number }> };
-  const item = list.items.find((i) => i.availableQuantity >= 5);
-  if (!item) throw new Error('no product in stock in the demo catalog');
-  return item.sku;
+const SHOP_ADDRESS = { line1: '73-510 Fred Waring Dr', line2: null, city: 'Palm Desert', state: 'CA', zip: '92260' };
+
+/**
+ * The generic suite adds the storefront's first product in stock to the cart
+ * and expects the adult persona, at the storefront's default (California)
+ * address, to get it placed. In the demo catalog the first products by name
+ * are refused for CA (a delta-8 THC edible, flavored shisha), so the products
+ * in front of the first one the compliance engine allows (with stock to
+ * spare) are marked sold out in Zoho, as a Zoho user would (a stock
+ * adjustment, delivered by webhook). Returns that first orderable SKU.
+ */
+async function soldOutBeforeFirstOrderable(bridge: RunningBridge): Promise<string> {
+  const { ctx } = bridge;
+  const emulator = bridge.emulator!;
+  const products = await storefrontProducts(bridge.url);
+  const refused: string[] = [];
+  let orderable: string | undefined;
+  for (const listed of products) {
+    if (listed.availableQuantity <= 0) continue;
+    const p = await ctx.catalog.reader.getBySku(listed.sku);
+    // The suite orders it twice and the dead letter once more: a nearly sold-out product goes too.
+    if (!p || listed.availableQuantity < 5) {
+      refused.push(listed.sku);
+      continue;
+    }
+    const assessment = await ctx.compliance.service.assess({
+      orderId: `probe-${p.sku}`,
+      lines: [
+        {
+          sku: p.sku,
+          name: p.name,
+          brand: p.brand,
+          quantity: 1,
+          ageRequired: p.ageRequired,
+          restrictedStates: p.restrictedStates,
+          complianceCategory: p.complianceCategory,
+          flavored: p.flavored,
+          riskLevel: p.riskLevel,
+          weightGrams: p.weightGrams,
+          unitPriceCents: p.msrpCents,
+        },
+      ],
+      customer: { email: 'probe@example.com', firstName: 'Ana', lastName: 'Ruiz', dob: '1990-04-12', phone: '+17605550100' },
+      shippingAddress: SHOP_ADDRESS,
+      at: new Date(ctx.clock.now()),
+    });
+    if (assessment.outcome === 'allow') {
+      orderable = p.sku;
+      break;
+    }
+    refused.push(p.sku);
+  }
+  if (!orderable) throw new Error('no product of the demo catalog can be ordered to the storefront\'s CA address');
+  for (const sku of refused) emulator.control.setStock(sku, emulator.control.locationIds.dtc, 0);
+  await emulator.control.flushWebhooks();
+  await waitFor('sold-out products reach the storefront API', async () => {
+    const now = await storefrontProducts(bridge.url);
+    return refused.every((sku) => (now.find((x) => x.sku === sku)?.availableQuantity ?? 0) <= 0);
+  });
+  return orderable;
+}
+
+/** The product list in the storefront's order (web/storefront.js pages through it the same way). */
+async function storefrontProducts(baseUrl: string): Promise<Array<{ sku: string; availableQuantity: number }>> {
+  const all: Array<{ sku: string; availableQuantity: number }> = [];
+  for (let page = 1; page <= 20; page += 1) {
+    const body = (await (await fetch(`${baseUrl}/api/products?pageSize=100&page=${page}`)).json()) as { items: Array<{ sku: string; availableQuantity: number }>; hasMore?: boolean };
+    all.push(...body.items);
+    if (!body.hasMore) break;
+  }
+  return all;
 }

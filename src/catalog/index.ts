@@ -96,6 +96,7 @@ export interface CatalogSyncStatus {
   lastWebhook: unknown;
   lastWebhookBatch: unknown;
   lastPoll: unknown;
+  lastSweep: unknown;
   lastReconcile: unknown;
   lastWalk: unknown;
   lastFullSync: unknown;
@@ -113,6 +114,8 @@ export interface CatalogModule {
   sync: {
     fullSync(opts?: { onProgress?: (p: FullSyncProgress) => void; restart?: boolean; guard?: Guard }): Promise<FullSyncResult>;
     pollOnce(opts?: { guard?: Guard }): Promise<StepResult>;
+    /** One aggregate sweep (list pages, detail reads only for items whose aggregates moved). */
+    sweepOnce(opts?: { guard?: Guard }): Promise<StepResult>;
     reconcileOnce(opts?: { guard?: Guard; batchSize?: number }): Promise<StepResult>;
     processWebhookQueue(): Promise<StepResult>;
     fetchImages(opts?: { limit?: number }): Promise<StepResult>;
@@ -310,6 +313,7 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
       lastWebhook: lw,
       lastWebhookBatch: await get(STATE.lastWebhookBatch),
       lastPoll: await get(STATE.lastPoll),
+      lastSweep: await get(STATE.lastSweep),
       lastReconcile: await get(STATE.lastReconcile),
       lastWalk: await get(STATE.lastWalk),
       lastFullSync: await get(STATE.lastFullSync),
@@ -331,6 +335,7 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
     sync: {
       fullSync: (opts) => sync.fullSync(opts),
       pollOnce: (opts) => sync.pollOnce(opts),
+      sweepOnce: (opts) => sync.sweepOnce(opts),
       reconcileOnce: (opts) => sync.reconcileOnce(opts),
       processWebhookQueue: () => sync.processWebhookQueue(),
       fetchImages: (opts) => sync.fetchImages({ limit: opts?.limit ?? 20 }),

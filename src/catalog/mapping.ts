@@ -478,3 +478,33 @@ export function mapItem(item: ZohoItem, fieldMap: FieldMap = DEFAULT_FIELD_MAP):
 export function problemText(p: FieldProblem): string {
   return `${p.field}: ${p.problem}${p.detail ? ` (${p.detail})` : ''}`;
 }
+
+/** Org-wide stock aggregates a list row may carry (Zoho sends some or all; the emulator the first three). */
+export const LIST_STOCK_AGGREGATES = [
+  'stock_on_hand',
+  'available_stock',
+  'actual_available_stock',
+  'available_for_sale_stock',
+  'actual_available_for_sale_stock',
+  'committed_stock',
+  'actual_committed_stock',
+] as const;
+
+/**
+ * A compact signature of a list row's stock aggregates (absent fields as
+ * empty), so the sweep can tell "some stock of this item moved somewhere" from
+ * three list calls instead of ten detail calls. Zoho sends numbers or numeric
+ * strings ("5.000000"); both normalize to the same text.
+ */
+export function listStockSig(row: ZohoItem): string {
+  const r = row as unknown as Record<string, unknown>;
+  let out = '';
+  for (let i = 0; i < LIST_STOCK_AGGREGATES.length; i++) {
+    const v = r[LIST_STOCK_AGGREGATES[i]!];
+    if (i > 0) out += '|';
+    if (v === undefined || v === null || v === '') continue;
+    const n = typeof v === 'number' ? v : Number(v);
+    out += Number.isFinite(n) ? String(n) : String(v);
+  }
+  return out;
+}

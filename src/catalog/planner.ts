@@ -5,19 +5,25 @@
  *   need today (the configured reserve scaled by the part of the day left,
  *   or today's observed order rate carried to midnight if that is higher).
  * - When webhooks are healthy a share is kept for their follow-up reads, and
- *   polling/reconciliation slow to a safety-net cadence (spend less).
- * - Everything else is paced evenly over what is left of the (UTC) day:
- *   reconciliation walks the catalog in detail batches (the only way to see
- *   stock moves, which do not touch last_modified_time), polling catches
- *   edits and new items, images get a small share while some are missing.
- * The staleness bound it promises is one full walk of the catalog.
- * `canSpend` is asked before every call the scheduler makes, so the plan
- * never spends past the budget even when orders eat more than forecast.
+ *   the sweep/reconciliation slow to a safety-net cadence (spend less).
+ * - The rest is paced evenly over what is left of the (UTC) day, first to the
+ *   aggregate SWEEP (list every page, 200 items per call, and re-read in
+ *   detail only the items whose org-wide stock aggregates or
+ *   last_modified_time moved), at the target staleness (default 15 min) when
+ *   the budget allows; then to the rolling RECONCILIATION walk (detail reads
+ *   of the whole catalog, 50 per call), which alone sees moves the aggregates
+ *   cannot reveal (a transfer between locations leaves the org total
+ *   unchanged); then images. The walk always keeps a minimum share.
+ * Two bounds are promised (see Plan.stalenessExplanation): `stalenessBoundMs`
+ * for changes that move an org aggregate or last_modified_time (one sweep
+ * period), `walkBoundMs` for every change (one full walk).
+ * `canSpend`/the guard is asked before every call the scheduler makes, so the
+ * plan never spends past the budget even when orders eat more than forecast.
  */
 import type { BudgetSnapshot } from '../zoho/types.js';
 import type { Clock } from '../shared/clock.js';
 
-export type SyncCallClass = 'poll' | 'reconcile' | 'image' | 'webhook' | 'full' | 'refresh';
+export type SyncCallClass = 'poll' | 'sweep' | 'sweep-detail' | 'reconcile' | 'image' | 'webhook' | 'full' | 'refresh';
 
 export interface BudgetSource {
   snapshot(): BudgetSnapshot | Promise<BudgetSnapshot>;
@@ -44,6 +50,17 @@ export interface PlannerOptions {
   healthyPollIntervalMs?: number;
   /** A webhook within this window means webhooks are healthy (default 2 h). */
   webhookHealthyWindowMs?: number;
+  /** Run the aggregate sweep (default true); false = the older poll + walk plan only. */
+  sweep?: boolean;
+  /** Staleness the sweep aims for (default 15 min). */
+  targetStalenessMs?: number;
+  /** Scheduling slack between "due" and "ran" (scheduler tick, read time) kept inside the target (default 60 s). */
+  sweepSlackMs?: number;
+  minSweepIntervalMs?: number;
+  /** Rows per list call (default 200, Zoho's maximum). */
+  listPageSize?: number;
+  /** Share of the sync calls always kept for the reconciliation walk (default 0.15). */
+  minReconcileShare?: number;
 }
 
 export interface PlanInput {
@@ -71,8 +88,17 @@ export interface Plan {
   reconcileBatchSize: number;
   /** Detail calls for one full walk of the catalog. */
   walkCalls: number;
-  /** Worst age of a stock figure the plan guarantees (one walk plus one poll), or null when the budget is spent. */
+  /** Worst age of a stock change that moves an org-wide aggregate or last_modified_time (one sweep period plus slack; without the sweep, one walk plus one poll); null when the budget is spent. */
   stalenessBoundMs: number | null;
+  /** How often the aggregate sweep runs (null: not scheduled). */
+  sweepIntervalMs: number | null;
+  /** List calls of one sweep, and its expected detail calls (observed today, smoothed). */
+  sweepPages: number;
+  sweepDetailCallsExpected: number;
+  /** Worst age of any stock figure (one full detail walk), including moves no aggregate reveals. */
+  walkBoundMs: number | null;
+  /** Which bound applies to what, in words (dashboard, doctor). */
+  stalenessExplanation: string;
 }
 
 const DAY = 86_400_000;
@@ -101,6 +127,12 @@ export class SyncPlanner {
       healthyWalkPeriodMs: 60 * 60_000,
       healthyPollIntervalMs: 30 * 60_000,
       webhookHealthyWindowMs: 2 * 60 * 60_000,
+      sweep: true,
+      targetStalenessMs: 15 * 60_000,
+      sweepSlackMs: 60_000,
+      minSweepIntervalMs: 5 * 60_000,
+      listPageSize: 200,
+      minReconcileShare: 0.15,
       ...options,
     };
   }
@@ -148,20 +180,68 @@ export class SyncPlanner {
 
     const batch = Math.max(1, this.o.detailBatchSize);
     const walkCalls = Math.max(1, input.catalogSize / batch);
-    const perMs = syncCallsLeft / msLeft;
     const imageShare = input.imagesPending ? this.o.imageShare : 0;
-    const pollShare = this.o.pollShare;
-    const reconcileShare = 1 - pollShare - imageShare;
-    const interval = (share: number, min: number) => (perMs > 0 && share > 0 ? Math.max(min, 1 / (perMs * share)) : null);
-    let pollIntervalMs = interval(pollShare, this.o.minPollIntervalMs);
-    let reconcileIntervalMs = interval(reconcileShare, this.o.minReconcileIntervalMs);
-    const imageIntervalMs = interval(imageShare, this.o.minReconcileIntervalMs);
+    const interval = (calls: number, min: number) => (calls > 0 ? Math.max(min, msLeft / calls) : null);
+    const sweepPages = Math.max(1, Math.ceil(input.catalogSize / Math.max(1, this.o.listPageSize)));
+    const sweepsToday = (own.byClass.sweep ?? 0) / sweepPages;
+    // Laplace-smoothed: one detail call per sweep until today's sweeps say otherwise.
+    const sweepDetail = ((own.byClass['sweep-detail'] ?? 0) + 1) / (sweepsToday + 1);
+    const sweepCost = sweepPages + sweepDetail;
+    let sweepIntervalMs: number | null = null;
+    let pollIntervalMs: number | null = null;
+    let reconcileIntervalMs: number | null = null;
+    let sweepCalls = 0;
+    const imageCalls = syncCallsLeft * imageShare;
+    if (this.o.sweep && syncCallsLeft > 0) {
+      const target = Math.max(this.o.minSweepIntervalMs, this.o.targetStalenessMs - this.o.sweepSlackMs);
+      const desired = healthy ? Math.max(target, this.o.healthyPollIntervalMs) : target;
+      const forSweeps = syncCallsLeft * Math.max(0, 1 - imageShare - this.o.minReconcileShare);
+      const affordable = forSweeps > 0 ? (msLeft * sweepCost) / forSweeps : Infinity;
+      sweepIntervalMs = Number.isFinite(affordable) ? Math.max(desired, affordable) : null;
+      if (sweepIntervalMs !== null) sweepCalls = (msLeft / sweepIntervalMs) * sweepCost;
+      if (sweepIntervalMs === null || sweepIntervalMs > target * 2) {
+        // Sweeps too dear (a big catalog on a small plan): the one-call poll catches edits in between.
+        pollIntervalMs = interval(syncCallsLeft * this.o.pollShare, this.o.minPollIntervalMs);
+        if (pollIntervalMs !== null) {
+          const pollCalls = syncCallsLeft * this.o.pollShare;
+          if (forSweeps - pollCalls > 0) {
+            sweepIntervalMs = Math.max(desired, (msLeft * sweepCost) / (forSweeps - pollCalls));
+            sweepCalls = (msLeft / sweepIntervalMs) * sweepCost;
+          } else {
+            sweepIntervalMs = null;
+            sweepCalls = 0;
+          }
+          sweepCalls += pollCalls;
+        }
+      }
+      reconcileIntervalMs = interval(syncCallsLeft - sweepCalls - imageCalls, this.o.minReconcileIntervalMs);
+    } else if (syncCallsLeft > 0) {
+      pollIntervalMs = interval(syncCallsLeft * this.o.pollShare, this.o.minPollIntervalMs);
+      reconcileIntervalMs = interval(syncCallsLeft * (1 - this.o.pollShare - imageShare), this.o.minReconcileIntervalMs);
+    }
+    const imageIntervalMs = interval(imageCalls, this.o.minReconcileIntervalMs);
     if (healthy) {
       if (pollIntervalMs !== null) pollIntervalMs = Math.max(pollIntervalMs, this.o.healthyPollIntervalMs);
       if (reconcileIntervalMs !== null) reconcileIntervalMs = Math.max(reconcileIntervalMs, this.o.healthyWalkPeriodMs / walkCalls);
     }
-    const stalenessBoundMs =
-      reconcileIntervalMs === null || pollIntervalMs === null ? null : Math.round(Math.ceil(walkCalls) * reconcileIntervalMs + pollIntervalMs);
+    const walkBoundMs = reconcileIntervalMs === null ? null : Math.round(Math.ceil(walkCalls) * reconcileIntervalMs);
+    let stalenessBoundMs: number | null;
+    let stalenessExplanation: string;
+    const min = (ms: number | null) => (ms === null ? 'never' : `${Math.round(ms / 60_000)} min`);
+    if (sweepIntervalMs !== null) {
+      stalenessBoundMs = Math.round(sweepIntervalMs + this.o.sweepSlackMs);
+      stalenessExplanation =
+        `A stock change that moves an item's org-wide aggregates (stock on hand, available, for-sale when Zoho lists it) or its last_modified_time ` +
+        `shows within ${min(stalenessBoundMs)} (one sweep of ${sweepPages} list call(s) plus ~${sweepDetail.toFixed(1)} detail call(s)). ` +
+        `A move no aggregate reveals (a transfer between locations, a commitment when the list has no for-sale figures) shows within ${min(walkBoundMs)} (one detail walk of ${Math.ceil(walkCalls)} calls)` +
+        `${healthy ? '; webhooks are healthy, so most changes arrive within seconds and these are safety nets' : ''}.`;
+    } else if (pollIntervalMs !== null && reconcileIntervalMs !== null) {
+      stalenessBoundMs = Math.round(Math.ceil(walkCalls) * reconcileIntervalMs + pollIntervalMs);
+      stalenessExplanation = `No sweep is scheduled: item edits show within one poll (${min(pollIntervalMs)}), any stock change within one detail walk plus a poll (${min(stalenessBoundMs)}).`;
+    } else {
+      stalenessBoundMs = null;
+      stalenessExplanation = 'The catalog\'s share of today\'s Zoho budget is spent: stock is not re-read until the budget resets (webhook follow-ups and checkout refreshes still run).';
+    }
     return {
       at: now,
       day,
@@ -180,6 +260,11 @@ export class SyncPlanner {
       reconcileBatchSize: batch,
       walkCalls: Math.ceil(walkCalls),
       stalenessBoundMs,
+      sweepIntervalMs: sweepIntervalMs === null ? null : Math.round(sweepIntervalMs),
+      sweepPages,
+      sweepDetailCallsExpected: Math.round(sweepDetail * 100) / 100,
+      walkBoundMs,
+      stalenessExplanation,
     };
   }
 

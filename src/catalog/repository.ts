@@ -10,7 +10,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { ZohoItem } from '../zoho/types.js';
-import { extractStock, mapItem, mapListFields, problemText, type FieldMap, type FieldProblem, type StockFigure } from './mapping.js';
+import { extractStock, listStockSig, mapItem, mapListFields, problemText, type FieldMap, type FieldProblem, type StockFigure } from './mapping.js';
 import type { CatalogItemRow } from './tables.js';
 import type { Rollout } from './rollout.js';
 
@@ -213,17 +213,33 @@ export class CatalogRepository {
    * `inactive` status at once (leaving the storefront is the safe direction).
    * Returns the ids whose Zoho last_modified_time is newer than what we hold.
    */
-  async applyListRows(rows: ZohoItem[], seenAt: number, now: number): Promise<{ needDetail: string[]; inserted: number }> {
-    if (rows.length === 0) return { needDetail: [], inserted: 0 };
+  async applyListRows(
+    rows: ZohoItem[],
+    seenAt: number,
+    now: number,
+    opts: { sigs?: 'store' | 'compare' } = {},
+  ): Promise<{ needDetail: string[]; inserted: number; stockMoved: string[]; sigs: Map<string, string> }> {
+    const sigs = new Map<string, string>();
+    if (rows.length === 0) return { needDetail: [], inserted: 0, stockMoved: [], sigs };
     const ids = rows.map((r) => String(r.item_id));
-    const existing = new Map<string, { lm: number | null; fieldsSeen: number; status: string; gone: number }>();
+    const existing = new Map<string, { lm: number | null; fieldsSeen: number; status: string; gone: number; sig: string | null }>();
     for (const r of await this.db
       .selectFrom('catalog_items')
-      .select(['item_id', 'zoho_last_modified_ms', 'fields_seen_at', 'status', 'gone'])
+      .select(['item_id', 'zoho_last_modified_ms', 'fields_seen_at', 'status', 'gone', 'list_stock_sig'])
       .where('item_id', 'in', ids)
       .execute()) {
-      existing.set(r.item_id, { lm: r.zoho_last_modified_ms, fieldsSeen: r.fields_seen_at, status: r.status, gone: r.gone });
+      existing.set(r.item_id, { lm: r.zoho_last_modified_ms === null ? null : Number(r.zoho_last_modified_ms), fieldsSeen: Number(r.fields_seen_at), status: r.status, gone: r.gone, sig: r.list_stock_sig });
     }
+    for (const row of rows) sigs.set(String(row.item_id), listStockSig(row));
+    const stockMoved: string[] = [];
+    const sigUpdates = new Map<string, string>();
+    for (const [id, sig] of sigs) {
+      const cur = existing.get(id);
+      if (!cur || cur.sig === sig) continue;
+      if (opts.sigs === 'compare') stockMoved.push(id);
+      else if (opts.sigs === 'store') sigUpdates.set(id, sig);
+    }
+    if (sigUpdates.size > 0) await this.setListSigs(sigUpdates);
     const needDetail: string[] = [];
     const fresh: ZohoItem[] = [];
     const deactivate: string[] = [];
@@ -254,6 +270,8 @@ export class CatalogRepository {
               // Not the list's time: a later detail with the same time must still apply.
               zoho_last_modified: null, zoho_last_modified_ms: null, image_key: l.imageKey, image_fetched_key: null, image_file: null,
               image_content_type: null, mapping_problems: '[]', search_text: searchText({ ...l, complianceCategory: null }), version: 1,
+              // New items are read in detail anyway (fields_seen_at = 0); that read covers this signature.
+              list_stock_sig: sigs.get(l.itemId) ?? null,
               created_at: now, updated_at: now,
             };
           }),
@@ -273,7 +291,21 @@ export class CatalogRepository {
     if (deactivate.length > 0) {
       await this.db.updateTable('catalog_items').set({ status: 'inactive', updated_at: now, version: sql<number>`version + 1` }).where('item_id', 'in', deactivate).execute();
     }
-    return { needDetail, inserted: fresh.length };
+    return { needDetail, inserted: fresh.length, stockMoved, sigs };
+  }
+
+  /** Records list signatures (after the detail reads they triggered succeeded), one statement per 200 items. */
+  async setListSigs(sigs: Map<string, string>): Promise<void> {
+    const entries = [...sigs];
+    for (let i = 0; i < entries.length; i += 200) {
+      const chunk = entries.slice(i, i + 200);
+      const cases = sql.join(chunk.map(([id, sig]) => sql`when ${id} then ${sig}`), sql` `);
+      await this.db
+        .updateTable('catalog_items')
+        .set({ list_stock_sig: sql<string>`case item_id ${cases} end` })
+        .where('item_id', 'in', chunk.map(([id]) => id))
+        .execute();
+    }
   }
 
   /** Items not seen by a complete list walk that started at `cutoff` are gone from Zoho. */

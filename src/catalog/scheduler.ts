@@ -1,7 +1,8 @@
 /**
  * Runs the catalog jobs on the Clock: the webhook queue (any process; claims
  * are atomic), and, on the single leader (a lease in the store), the first
- * full sync, incremental polls, the reconciliation walk and image downloads
+ * full sync, the aggregate sweep, incremental polls (when the sweep is too
+ * dear), the reconciliation walk and image downloads
  * at the pace the planner sets. `tick()` does what is due now and returns,
  * so a simulated day is a loop of `clock.advance(); await tick()`.
  */
@@ -34,7 +35,7 @@ export class CatalogScheduler {
   private running = false;
   private loop: Promise<void> | null = null;
   private lastPlan: Plan | null = null;
-  private lastRun: Partial<Record<'poll' | 'reconcile' | 'image' | 'prune', number>> = {};
+  private lastRun: Partial<Record<'sweep' | 'poll' | 'reconcile' | 'image' | 'prune', number>> = {};
   private leader = false;
   private ticking: Promise<TickReport> | null = null;
 
@@ -76,7 +77,7 @@ export class CatalogScheduler {
     return p.syncCallsLeft >= 1;
   };
 
-  private async due(kind: 'poll' | 'reconcile' | 'image', intervalMs: number | null, stateKey: string | null): Promise<boolean> {
+  private async due(kind: 'sweep' | 'poll' | 'reconcile' | 'image', intervalMs: number | null, stateKey: string | null): Promise<boolean> {
     if (intervalMs === null) return false;
     let last = this.lastRun[kind];
     if (last === undefined && stateKey) {
@@ -86,6 +87,22 @@ export class CatalogScheduler {
       this.lastRun[kind] = last;
     }
     return this.clock.now() - (last ?? 0) >= intervalMs;
+  }
+
+  /**
+   * Records a run on the ideal grid (last + interval) when the tick came late,
+   * catching up at most half an interval, so the average pace is the planned
+   * one however coarse the tick; the planner's bounds assume that pace.
+   */
+  private markRun(kind: 'sweep' | 'poll' | 'reconcile', intervalMs: number | null): void {
+    const now = this.clock.now();
+    const last = this.lastRun[kind];
+    if (intervalMs === null || last === undefined || last <= 0) {
+      this.lastRun[kind] = now;
+      return;
+    }
+    const late = now - (last + intervalMs);
+    this.lastRun[kind] = now - Math.max(0, Math.min(late, intervalMs / 2));
   }
 
   tick(): Promise<TickReport> {
@@ -117,14 +134,21 @@ export class CatalogScheduler {
         return { leader: true, ran, plan: this.lastPlan };
       }
       let plan = await this.currentPlan(true);
+      // The sweep first: it carries the tight staleness bound.
+      if (plan.syncCallsLeft >= 1 && (await this.due('sweep', plan.sweepIntervalMs, STATE.lastSweep))) {
+        this.markRun('sweep', plan.sweepIntervalMs);
+        await this.sync.sweepOnce({ guard: this.guard });
+        ran.push('sweep');
+        plan = await this.currentPlan(true);
+      }
       if (plan.syncCallsLeft >= 1 && (await this.due('reconcile', plan.reconcileIntervalMs, STATE.lastReconcile))) {
-        this.lastRun.reconcile = this.clock.now();
+        this.markRun('reconcile', plan.reconcileIntervalMs);
         await this.sync.reconcileOnce({ guard: this.guard, batchSize: plan.reconcileBatchSize });
         ran.push('reconcile');
         plan = await this.currentPlan();
       }
       if (plan.syncCallsLeft >= 1 && (await this.due('poll', plan.pollIntervalMs, STATE.lastPoll))) {
-        this.lastRun.poll = this.clock.now();
+        this.markRun('poll', plan.pollIntervalMs);
         await this.sync.pollOnce({ guard: this.guard });
         ran.push('poll');
         plan = await this.currentPlan();

@@ -90,7 +90,15 @@ export const STATE = {
   lastWebhookBatch: 'last_webhook_batch',
   webhookRefusals: 'webhook_refusals',
   lastImages: 'last_images',
+  sweepCursor: 'sweep_cursor',
+  lastSweep: 'last_sweep',
+  sweepStats: 'sweep_stats',
 } as const;
+
+interface SweepCursor {
+  startedAt: number;
+  nextPage: number;
+}
 
 export interface SyncHooks {
   onApplied?(result: ApplyResult, source: string): void;
@@ -198,7 +206,8 @@ export class CatalogSync {
             this.zoho.items.list({ page: cp!.nextPage, per_page: 200, filter_by: 'Status.All' }, { priority: 'reconcile' }),
           );
           calls++;
-          await this.repo.applyListRows(res.items, cp.runStartedAt, now());
+          // Every listed item is read in detail below, so its aggregates are "seen" as of this walk.
+          await this.repo.applyListRows(res.items, cp.runStartedAt, now(), { sigs: 'store' });
           cp.listed += res.items.length;
           const more = Boolean(res.page_context?.has_more_page) && res.items.length > 0;
           if (more) cp.nextPage++;
@@ -320,6 +329,89 @@ export class CatalogSync {
     await this.repo.setState(STATE.lastPoll, { at: now(), ok: true, calls, listed, changed, stoppedBy: stoppedBy ?? null, cursor: cursor.lm }, now());
     this.flushProblems('poll');
     return { ran: true, calls, changed, ...(stoppedBy ? { stoppedBy } : {}), detail: { listed, cursor } };
+  }
+
+  // ---------------- aggregate sweep ----------------
+
+  /**
+   * The cheap change detector: lists every page of items (200 per call) and
+   * compares each row's org-wide stock aggregates and last_modified_time with
+   * what the catalog last saw; only items whose figures moved are re-read in
+   * detail (batched). Catches every stock change that moves an org total (sales,
+   * receipts, adjustments, commitments when Zoho sends for-sale aggregates),
+   * whether or not it touched last_modified_time. It cannot see a transfer
+   * between locations (the org total stays put): the reconciliation walk does.
+   * A walk that is stopped by the budget resumes at its page next time; a
+   * completed walk also marks items Zoho no longer lists as gone.
+   */
+  async sweepOnce(opts: { guard?: Guard } = {}): Promise<StepResult> {
+    const now = () => this.clock.now();
+    let cursor = (await this.repo.getState<SweepCursor>(STATE.sweepCursor))?.value ?? null;
+    if (!cursor) cursor = { startedAt: now(), nextPage: 1 };
+    const walkStartedAt = cursor.startedAt;
+    let listCalls = 0;
+    let detailCalls = 0;
+    let changed = 0;
+    let listed = 0;
+    let completed = false;
+    let stoppedBy: StepResult['stoppedBy'];
+    const moved = new Map<string, string>();
+    const lmNewer = new Set<string>();
+    try {
+      for (;;) {
+        const readAt = now();
+        const page: number = cursor.nextPage;
+        const res = await this.call('sweep', opts.guard, () =>
+          this.zoho.items.list({ page, per_page: 200, filter_by: 'Status.All', sort_column: 'created_time', sort_order: 'A' }, { priority: 'poll' }),
+        );
+        listCalls++;
+        listed += res.items.length;
+        const r = await this.repo.applyListRows(res.items, readAt, now(), { sigs: 'compare' });
+        for (const id of r.needDetail) lmNewer.add(id);
+        for (const id of r.stockMoved) moved.set(id, r.sigs.get(id)!);
+        const more = Boolean(res.page_context?.has_more_page) && res.items.length > 0;
+        cursor = more ? { startedAt: cursor.startedAt, nextPage: page + 1 } : { startedAt: now(), nextPage: 1 };
+        if (!more) completed = true;
+        if (!more) break;
+      }
+    } catch (err) {
+      const stop = this.stopReason(err);
+      if (!stop) {
+        await this.repo.setState(STATE.lastSweep, { at: now(), ok: false, error: String((err as Error).message ?? err), calls: listCalls }, now());
+        throw err;
+      }
+      stoppedBy = stop.stoppedBy;
+    }
+    // Pages listed so far are worth their detail reads even when the walk stopped.
+    const ids = [...new Set([...lmNewer, ...moved.keys()])];
+    let gone = 0;
+    try {
+      if (ids.length > 0) {
+        const r = await this.readDetails(ids, 'sweep-detail', this.options.detailBatchSize, opts.guard);
+        detailCalls += r.calls;
+        changed += r.changed;
+      }
+      // Only now are the new aggregates "seen": a stopped read leaves them to the next sweep.
+      const sigs = new Map<string, string>();
+      for (const id of ids) {
+        const sig = moved.get(id);
+        if (sig !== undefined) sigs.set(id, sig);
+      }
+      if (sigs.size > 0) await this.repo.setListSigs(sigs);
+      if (completed) {
+        // list_seen_at of every listed row is at least walkStartedAt; the rest vanished from Zoho.
+        if (await this.hasCompletedFullSync()) gone = (await this.repo.markUnlistedGoneBefore(walkStartedAt, now())).length;
+      }
+    } catch (err) {
+      const stop = this.stopReason(err);
+      if (!stop) throw err;
+      stoppedBy = stop.stoppedBy;
+    }
+    await this.repo.setState(STATE.sweepCursor, cursor, now());
+    const result = { at: now(), ok: true, listCalls, detailCalls, listed, moved: moved.size, modified: lmNewer.size, changed, gone, completed, stoppedBy: stoppedBy ?? null };
+    await this.repo.setState(STATE.lastSweep, result, now());
+    this.flushProblems('sweep');
+    return { ran: true, calls: listCalls + detailCalls, changed, ...(stoppedBy ? { stoppedBy } : {}), detail: result };
   }
 
   // ---------------- rolling reconciliation ----------------

@@ -42,6 +42,12 @@ export interface CatalogItemRow {
   fields_seen_at: number;
   /** When the bridge last saw the item in a list page. */
   list_seen_at: number;
+  /**
+   * The org-wide stock aggregates of the last list row whose change was read
+   * in detail (see listStockSig): the sweep re-reads an item when they move.
+   * null = never compared (the next sweep reads the item).
+   */
+  list_stock_sig: string | null;
   zoho_last_modified: string | null;
   zoho_last_modified_ms: number | null;
   /** Identity of the image in Zoho (document id or name + modified time). */
@@ -192,6 +198,11 @@ export const catalogMigrations: Record<string, Migration> = {
         .on('catalog_webhook_events')
         .columns(['status', 'received_at'])
         .execute();
+    },
+  },
+  '200_005_catalog_list_stock_sig': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('catalog_items').addColumn('list_stock_sig', 'text').execute();
     },
   },
   '200_004_catalog_mapping_problems': {

@@ -12,7 +12,7 @@ import { addEvent, loadLines, loadOrder, type OrdersContext } from './context.js
 import { httpStatusFor, orderView, requestHash, type OrderReason, type OrderStatus, type OrderView, type PlaceOrderRequest } from './model.js';
 import { priceLine, totalsOf, type PricedLine } from './pricing.js';
 import { InsufficientStockError, forgetReservations, releaseReservations, reserve, runTx, setExpiry } from './reservations.js';
-import type { OrdersRow } from './tables.js';
+import type { OrderLinesRow, OrdersRow } from './tables.js';
 
 export interface CheckoutAnswer {
   httpStatus: number;
@@ -230,6 +230,23 @@ export function createCheckout(ctx: OrdersContext) {
       clubMember: req.clubMember === true,
     };
 
+    const lineRows: OrderLinesRow[] = priced.map((l) => ({
+      order_id: req.orderId,
+      line_no: l.lineNo,
+      sku: l.sku,
+      zoho_item_id: l.zohoItemId,
+      name: l.name,
+      brand: l.brand,
+      category: l.category,
+      quantity: l.quantity,
+      unit_msrp_cents: l.unitMsrpCents,
+      unit_price_cents: l.unitPriceCents,
+      discount_cents: l.discountCents,
+      net_cents: l.netCents,
+      tax_id: l.taxId,
+      tax_rate_bps: l.taxRateBps,
+      tax_cents: l.taxCents,
+    }));
     await runTx(ctx.db, async (trx) => {
       const updated = await trx
         .updateTable('orders')
@@ -253,28 +270,7 @@ export function createCheckout(ctx: OrdersContext) {
         .where('status', '=', 'received')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) throw new AppError('order_in_progress', 'The order changed while it was being decided; retry', 409);
-      await trx
-        .insertInto('order_lines')
-        .values(
-          priced.map((l) => ({
-            order_id: req.orderId,
-            line_no: l.lineNo,
-            sku: l.sku,
-            zoho_item_id: l.zohoItemId,
-            name: l.name,
-            brand: l.brand,
-            category: l.category,
-            quantity: l.quantity,
-            unit_msrp_cents: l.unitMsrpCents,
-            unit_price_cents: l.unitPriceCents,
-            discount_cents: l.discountCents,
-            net_cents: l.netCents,
-            tax_id: l.taxId,
-            tax_rate_bps: l.taxRateBps,
-            tax_cents: l.taxCents,
-          })),
-        )
-        .execute();
+      await trx.insertInto('order_lines').values(lineRows).execute();
       const audit = await ctx.compliance.recordDecision(trx, assessment, { orderId: req.orderId, kind: 'checkout', input });
       await trx.updateTable('orders').set({ audit_id: audit.auditId }).where('order_id', '=', req.orderId).execute();
       if (status === 'accepted') {
@@ -297,7 +293,7 @@ export function createCheckout(ctx: OrdersContext) {
     ctx.metrics.ordersTotal.inc({ status });
     if (status === 'accepted') ctx.notifyWorker();
     const row = (await loadOrder(ctx.db, req.orderId))!;
-    return answerFor(orderView(row, await loadLines(ctx.db, req.orderId)), false);
+    return answerFor(orderView(row, lineRows), false);
   }
 
   async function place(req: PlaceOrderRequest, idempotencyKey?: string): Promise<CheckoutAnswer> {

@@ -81,7 +81,7 @@ export function resolveOrdersOptions(config: Config, input: OrdersOptionsInput =
     staleReceivedMs: input.staleReceivedMs ?? 120_000,
     locationId: input.locationId ?? config.ZOHO_LOCATION_ID,
     taxMap: input.taxMap ?? loadTaxMap(config.TAX_MAP),
-    salesOrderFields: { ...DEFAULT_SALES_ORDER_FIELDS, ...salesOrderFieldsFrom(config.CUSTOM_FIELD_MAP), ...input.salesOrderFields },
+    salesOrderFields: { ...DEFAULT_SALES_ORDER_FIELDS, ...salesOrderFieldsFrom(stringFrom(env.SALES_ORDER_FIELD_MAP)), ...input.salesOrderFields },
     orgTimeZone: input.orgTimeZone ?? 'America/Los_Angeles',
     adjustmentReason: input.adjustmentReason ?? 'DTC web order',
     worker: {
@@ -96,6 +96,10 @@ export function resolveOrdersOptions(config: Config, input: OrdersOptionsInput =
       ...input.worker,
     },
   };
+}
+
+function stringFrom(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 function numberFrom(value: unknown, fallback: number): number {
@@ -126,21 +130,24 @@ export function loadTaxMap(value: string | undefined): TaxMap {
 }
 
 /**
- * CUSTOM_FIELD_MAP may carry a `salesorder` section mapping our names to Zoho api_names
- * (`{ "salesorder": { "decisionId": "cf_x" } }`); other sections belong to the catalog.
+ * SALES_ORDER_FIELD_MAP (not yet in the config schema: read when present) maps our
+ * sales-order fields to Zoho api_names, e.g. `{ "decisionId": "cf_x", "complianceFlags": null }`.
+ * It is apart from CUSTOM_FIELD_MAP, whose parser (catalog) refuses keys it does not know.
  */
 function salesOrderFieldsFrom(value: string | undefined): Partial<SalesOrderFieldNames> {
-  if (!value || !value.trim().startsWith('{')) return {};
+  if (!value) return {};
+  let json: unknown;
   try {
-    const json = JSON.parse(value) as { salesorder?: Partial<SalesOrderFieldNames> };
-    const so = json.salesorder;
-    if (!so || typeof so !== 'object') return {};
-    const out: Partial<SalesOrderFieldNames> = {};
-    for (const k of ['shopOrderId', 'decisionId', 'ageReference', 'addressValidation', 'complianceFlags'] as const) {
-      if (typeof so[k] === 'string' || so[k] === null) out[k] = so[k];
-    }
-    return out;
+    json = JSON.parse(value);
   } catch {
-    return {};
+    throw new AppError('config_error', 'SALES_ORDER_FIELD_MAP is not valid JSON', 500);
   }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new AppError('config_error', 'SALES_ORDER_FIELD_MAP must be a JSON object', 500);
+  const out: Partial<SalesOrderFieldNames> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    if (!(k in DEFAULT_SALES_ORDER_FIELDS)) throw new AppError('config_error', `SALES_ORDER_FIELD_MAP has an unknown field "${k}"`, 500);
+    if (v !== null && (typeof v !== 'string' || !/^[A-Za-z0-9_]+$/.test(v))) throw new AppError('config_error', `SALES_ORDER_FIELD_MAP.${k} must be a Zoho api_name or null`, 500);
+    out[k as keyof SalesOrderFieldNames] = v as string | null;
+  }
+  return out;
 }

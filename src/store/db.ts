@@ -51,7 +51,10 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
       if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`unsafe schema name ${schema}`);
       const client = await pool.connect();
       try {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: { code?: string }) => {
+          // Two processes creating it at once: the loser sees a duplicate, which is fine.
+          if (err.code !== '23505' && err.code !== '42P06') throw err;
+        });
       } finally {
         client.release();
       }

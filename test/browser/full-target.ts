@@ -12,11 +12,14 @@ import { testConfig } from '../../src/config/load.js';
 import { startBridge, type RunningBridge } from '../../src/app/serve.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { BrowserTarget } from './target.js';
+import { screenshot } from './support.js';
 
 export const FULL_ADMIN_PASSWORD = 'full-app-browser-password';
 
 export interface FullTarget extends BrowserTarget {
   bridge: RunningBridge;
+  /** The first storefront product the adult persona can order to the shop's CA address. */
+  orderableSku: string;
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
@@ -51,11 +54,18 @@ export async function fullTarget(): Promise<FullTarget> {
     await bridge.close();
     throw new Error('the full-app target needs demo mode (no Zoho credentials set): the bridge started without its emulator');
   }
-  const orderableSku = await soldOutBeforeFirstOrderable(bridge);
+  let orderableSku: string;
+  try {
+    orderableSku = await soldOutBeforeFirstOrderable(bridge);
+  } catch (err) {
+    await bridge.close();
+    throw err;
+  }
   let orderSeq = 0;
 
   return {
     bridge,
+    orderableSku,
     baseUrl: bridge.url,
     adminPassword: FULL_ADMIN_PASSWORD,
     personas: { adultDob: '1990-04-12', underageDob: '2010-06-15' },
@@ -66,6 +76,8 @@ export async function fullTarget(): Promise<FullTarget> {
       // which exchanges the code and lands on the dashboard.
       await page.waitForSelector('#accept');
       await Promise.all([page.waitForURL((u) => u.origin === new URL(bridge.url).origin && u.pathname.startsWith('/admin')), page.click('#accept')]);
+      await screenshot(page, 'full-oauth-landed');
+      // The callback lands on /admin?connected=1 (src/http/routes/oauth.ts); the suite reads the Connection page.
       if (!new URL(page.url()).pathname.startsWith('/admin/connection')) await page.goto('/admin/connection');
     },
 
@@ -110,7 +122,7 @@ export async function fullTarget(): Promise<FullTarget> {
   };
 }
 
-const SHOP_ADDRESS = { line1: '73-510 Fred Waring Dr', line2: null, city: 'Palm Desert', state: 'CA', zip: '92260' };
+export const SHOP_ADDRESS = { line1: '73-510 Fred Waring Dr', line2: null, city: 'Palm Desert', state: 'CA', zip: '92260' };
 
 /**
  * The generic suite adds the storefront's first product in stock to the cart

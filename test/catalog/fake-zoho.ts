@@ -114,6 +114,23 @@ export class FakeZoho implements ZohoInventoryApi {
     });
   }
 
+  /**
+   * A stock move at our location that also moves the org-wide aggregates (a
+   * sale, a receipt, an adjustment), without touching last_modified_time.
+   */
+  moveStock(id: string, qty: number): void {
+    this.update(id, (it) => {
+      const loc = it.locations?.find((l) => l.location_id === LOC);
+      const wh = it.warehouses?.find((w) => w.warehouse_id === LOC);
+      const before = Number(loc?.location_actual_available_for_sale_stock ?? wh?.warehouse_actual_available_for_sale_stock ?? 0);
+      const delta = qty - before;
+      const r = it as unknown as Record<string, number>;
+      r.stock_on_hand = Number(r.stock_on_hand ?? 0) + delta;
+      r.actual_available_for_sale_stock = Number(r.actual_available_for_sale_stock ?? 0) + delta;
+    });
+    this.setStock(id, qty);
+  }
+
   count(method?: string, priority?: string): number {
     return this.calls.filter((c) => (!method || c.method === method) && (!priority || c.priority === priority)).length;
   }

@@ -333,6 +333,52 @@ describeEachDatabase('orders checkout (fakes)', (kind) => {
     expect((await post(w.app, orderBody({ items: [{ sku: 'VAPE-MINT', quantity: 1 }] }))).status).toBe(409);
   });
 
+  it('cancels an accepted order before any push without calling Zoho; refuses to cancel or retry what it cannot', async () => {
+    w = await fakeWorld(kind);
+    const a = orderBody({ items: [{ sku: 'LAST-ONE', quantity: 1 }] });
+    await post(w.app, a);
+    const res = await w.app.inject({ method: 'POST', url: `/api/orders/${a.orderId}/cancel` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().status).toBe('cancelled');
+    expect(w.zoho.calls).toEqual([]);
+    await w.orders.worker.drain();
+    expect(w.zoho.calls).toEqual([]);
+    expect((await w.catalog.getBySku('LAST-ONE'))!.availableQuantity).toBe(1);
+    const young = orderBody({ customer: { email: 'y@example.com', firstName: 'Y', lastName: 'Z', dob: '2015-01-01' } });
+    expect((await post(w.app, young)).status).toBe(422);
+    const notCancellable = await w.app.inject({ method: 'POST', url: `/api/orders/${young.orderId}/cancel` });
+    expect(notCancellable.statusCode).toBe(409);
+    expect(notCancellable.json().error.code).toBe('order_not_cancellable');
+    const notRetryable = await w.app.inject({ method: 'POST', url: `/api/admin/orders/${young.orderId}/retry` });
+    expect(notRetryable.statusCode).toBe(409);
+    expect((await w.app.inject({ method: 'GET', url: '/api/orders/NOPE-1' })).statusCode).toBe(404);
+    expect((await w.app.inject({ method: 'POST', url: '/api/orders/NOPE-1/cancel' })).statusCode).toBe(404);
+  });
+
+  it('cancels a held order at once, releasing its stock', async () => {
+    w = await fakeWorld(kind);
+    const a = orderBody({ items: [{ sku: 'LAST-ONE', quantity: 1 }], ageVerification: { provider: 'agechecker', reference: 'pending-c' } });
+    expect((await post(w.app, a)).status).toBe(202);
+    const res = await w.app.inject({ method: 'POST', url: `/api/orders/${a.orderId}/cancel` });
+    expect(res.json().status).toBe('cancelled');
+    expect((await w.catalog.getBySku('LAST-ONE'))!.availableQuantity).toBe(1);
+    // A late settlement does not revive it.
+    await w.compliance.settle('pending-c', 'accepted');
+    expect((await w.orders.getOrder(a.orderId))!.status).toBe('cancelled');
+  });
+
+  it('exposes orders_total, orders_dead_letter and the checkout latency histogram', async () => {
+    w = await fakeWorld(kind);
+    w.zoho.inject('salesorders.create', 'http400');
+    await post(w.app, orderBody());
+    await w.orders.worker.drain();
+    const text = await w.registry.metrics();
+    expect(text).toMatch(/orders_total\{status="accepted"\} 1/);
+    expect(text).toMatch(/orders_total\{status="failed"\} 1/);
+    expect(text).toMatch(/orders_dead_letter 1/);
+    expect(text).toMatch(/orders_checkout_duration_seconds_count\{status="accepted"\} 1/);
+  });
+
   it('two workers on one database never push the same order twice', async () => {
     w = await fakeWorld(kind);
     const ids: string[] = [];

@@ -19,6 +19,7 @@ import { FakeZoho } from './fakes/zoho.js';
 export const FAST_WORKER = { backoffBaseMs: 1, backoffMaxMs: 5, maxAttempts: 4, leaseMs: 5_000, pollIntervalMs: 20, sweepIntervalMs: 60_000 };
 
 export interface Harness {
+  registry: ReturnType<typeof createMetricsRegistry>;
   store: Store;
   orders: OrdersModule;
   app: FastifyInstance;
@@ -35,12 +36,13 @@ export async function buildHarness(
   const s = store ?? (await openTestStore(kind));
   const alerts = new RecordingAlertSink();
   const logger = pino({ level: 'silent' });
+  const registry = createMetricsRegistry(false);
   const orders = createOrdersModule({
     config: testConfig(),
     store: s,
     ...deps,
     logger,
-    registry: createMetricsRegistry(false),
+    registry,
     alerts,
     options: { locationId: '460000000038080', ...options, worker: { ...FAST_WORKER, ...options.worker } },
   });
@@ -49,6 +51,7 @@ export async function buildHarness(
   await app.register(orders.adminRoutes);
   await app.ready();
   return {
+    registry,
     store: s,
     orders,
     app,

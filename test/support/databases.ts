@@ -50,7 +50,50 @@ export async function openTestStore(kind: DatabaseKind): Promise<Store & { confi
   }
   const { config, schema } = testDatabase(kind);
   const store = await openStore(config, schema ? { schema } : {});
+  if (schema) {
+    // Thousands of leftover schemas make PostgreSQL's catalog (and Kysely's
+    // information_schema look-ups) slow: each test drops its own.
+    const close = store.close.bind(store);
+    store.close = async () => {
+      await close();
+      await dropSchema(schema);
+    };
+  }
   return Object.assign(store, { config, ...(schema ? { schema } : {}) });
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  if (!/^t_[a-z0-9_]+$/.test(schema)) throw new Error(`refusing to drop ${schema}`);
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } catch {
+    // Best effort: the global setup sweeps what is left.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Drops test schemas older than maxAgeMs (names carry their creation time). */
+export async function sweepStaleSchemas(maxAgeMs: number): Promise<number> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  let dropped = 0;
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ nspname: string }>("select nspname from pg_namespace where nspname like 't\\_%'");
+    for (const { nspname } of rows) {
+      const created = parseInt(nspname.split('_')[1] ?? '', 36);
+      if (Number.isFinite(created) && Date.now() - created < maxAgeMs) continue;
+      await client.query(`DROP SCHEMA IF EXISTS ${nspname} CASCADE`);
+      dropped += 1;
+    }
+  } catch {
+    // PostgreSQL down: the suites report it themselves.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return dropped;
 }
 
 const reachable = await isPostgresReachable();

@@ -55,7 +55,7 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
   const sessionSecret = config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
   const secureCookies = Boolean(tls) || Boolean(config.TRUST_PROXY);
   const requireAdmin: preHandlerHookHandler = requireAdminSession({ sessionSecret, sessionStore, clock: ctx.clock });
-  await app.register(ctx.zoho.routes, { requireAdmin });
+  await app.register(ctx.zoho.routes, { requireAdmin, successRedirect: '/admin/connection?connected=1' });
   await app.register(async (admin) => {
     await adminPlugin(admin, {
       adminPassword: options.adminPassword,

@@ -185,14 +185,6 @@ export async function run(): Promise<void> {
         else worst[p.kind] = Math.max(worst[p.kind], clock.now() - p.since);
       }
     }
-    if (process.env.BENCH_DEBUG) {
-      for (const [sku] of [...pending].slice(0, 5)) {
-        const it = items.find((x) => x.sku === sku)!;
-        const row = await catalog.reader.getRowBySku(sku);
-        const p = await catalog.reader.getBySku(sku, { includeHidden: true });
-        console.log(sku, it.id, JSON.stringify(locStock(it.id)), row?.item_id, row?.zoho_quantity, row?.stock_seen_at, p?.availableQuantity, placed.filter((o) => o.sku === sku).map((o) => o.at));
-      }
-    }
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const by = catalog.planner.ownUsage().byClass;

@@ -262,9 +262,11 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     return page(req, reply, 'Overview', (c) => overviewPage(c, { connection, budget, sync, deadLetters, alerts }));
   });
 
-  app.get('/admin/connection', hidden, async (req, reply) => {
+  // The OAuth callback lands here with ?connected=1 (src/http/routes/oauth.ts).
+  app.get<{ Querystring: Record<string, string | undefined> }>('/admin/connection', hidden, async (req, reply) => {
     const status = await load(req, 'connection', () => sources.connection.status());
-    return page(req, reply, 'Connection', (c) => connectionPage(c, status));
+    const justConnected = req.query.connected === '1';
+    return page(req, reply, 'Connection', (c) => connectionPage(c, status, { justConnected }));
   });
 
   // A GET (a link styled as a button), not a form: CSP form-action 'self' would block a

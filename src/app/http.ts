@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import { errorBody } from '../shared/errors.js';
 import { createHttpServer } from '../http/server.js';
 import { healthRoutes, databaseCheck, zohoConnectionCheck } from '../http/routes/health.js';
 import { docsRoutes } from '../http/routes/docs.js';
@@ -47,7 +49,11 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
   // Storefront and webhook APIs.
   await app.register(ctx.catalog.routes);
   await app.register(ctx.catalog.webhookRoutes);
-  await app.register(ctx.orders.routes);
+  await app.register(async (shop) => {
+    // With STOREFRONT_API_KEY set, only the shop's backend may place, read or cancel orders.
+    if (config.STOREFRONT_API_KEY) shop.addHook('onRequest', storefrontKeyCheck(config.STOREFRONT_API_KEY));
+    await shop.register(ctx.orders.routes);
+  });
   await app.register(ctx.compliance.routes);
 
   // Operator side: the dashboard, its API, the OAuth flow, all behind one login.
@@ -77,4 +83,16 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
     });
   }
   return app;
+}
+
+function storefrontKeyCheck(key: string) {
+  const expected = createHash('sha256').update(key).digest();
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : String(req.headers['x-api-key'] ?? '');
+    // Hash both sides so the comparison is constant-time whatever the lengths.
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
+      return reply.status(401).send(errorBody('unauthorized', 'A valid storefront API key is required (Authorization: Bearer …)'));
+    }
+  };
 }

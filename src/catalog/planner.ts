@@ -20,7 +20,8 @@
  * `canSpend`/the guard is asked before every call the scheduler makes, so the
  * plan never spends past the budget even when orders eat more than forecast.
  */
-import type { BudgetSnapshot } from '../zoho/types.js';
+import type { BudgetSnapshot, ZohoPriority } from '../zoho/types.js';
+import { DEFAULT_DAILY_SHARE } from '../zoho/budget.js';
 import type { Clock } from '../shared/clock.js';
 
 export type SyncCallClass = 'poll' | 'sweep' | 'sweep-detail' | 'reconcile' | 'image' | 'webhook' | 'full' | 'refresh';
@@ -59,8 +60,15 @@ export interface PlannerOptions {
   minSweepIntervalMs?: number;
   /** Rows per list call (default 200, Zoho's maximum). */
   listPageSize?: number;
-  /** Share of the sync calls always kept for the reconciliation walk (default 0.15). */
+  /** Share of the sync calls kept for the reconciliation walk even when the sweep then misses its target (default 0: the sweep's bound comes first, the walk gets what is left). */
   minReconcileShare?: number;
+  /**
+   * The Zoho budget ledger's per-priority caps (a `poll` call is refused once the
+   * day's total reaches poll × limit, a `reconcile` one at reconcile × limit);
+   * default DEFAULT_DAILY_SHARE of src/zoho/budget.ts, which the app uses.
+   * Sweeps run at `poll` priority, the walk at `reconcile`.
+   */
+  ledgerShares?: Partial<Record<ZohoPriority, number>>;
 }
 
 export interface PlanInput {
@@ -99,6 +107,16 @@ export interface Plan {
   walkBoundMs: number | null;
   /** Which bound applies to what, in words (dashboard, doctor). */
   stalenessExplanation: string;
+  /** Calls the ledger will still accept today at `poll` / `reconcile` priority, after the order and webhook reserves. */
+  pollRoom: number;
+  reconcileRoom: number;
+}
+
+/** Ledger priority of each catalog call class (sync.ts uses the same map). */
+export function ledgerPriority(cls: SyncCallClass): ZohoPriority {
+  if (cls === 'poll' || cls === 'sweep' || cls === 'sweep-detail') return 'poll';
+  if (cls === 'webhook') return 'webhook';
+  return 'reconcile';
 }
 
 const DAY = 86_400_000;
@@ -132,7 +150,8 @@ export class SyncPlanner {
       sweepSlackMs: 60_000,
       minSweepIntervalMs: 5 * 60_000,
       listPageSize: 200,
-      minReconcileShare: 0.15,
+      minReconcileShare: 0,
+      ledgerShares: {},
       ...options,
     };
   }
@@ -178,24 +197,31 @@ export class SyncPlanner {
     const safetyMargin = Math.max(5, Math.ceil(dailyLimit * 0.01));
     const syncCallsLeft = Math.max(0, Math.floor(dailyLimit - usedToday - orderReserveLeft - webhookReserveLeft - safetyMargin));
 
+    const shares = { ...DEFAULT_DAILY_SHARE, ...this.o.ledgerShares };
+    const held = orderReserveLeft + webhookReserveLeft + safetyMargin;
+    // Calls that keep the day's total under the ledger's poll cap by midnight (orders still to come included).
+    const pollRoom = Math.max(0, Math.min(syncCallsLeft, Math.floor(shares.poll * dailyLimit) - usedToday - held));
+    // A reconcile call is refused once the running total reaches the reconcile cap.
+    const reconcileRoom = Math.max(0, Math.min(syncCallsLeft, Math.floor(shares.reconcile * dailyLimit) - usedToday - 1));
     const batch = Math.max(1, this.o.detailBatchSize);
     const walkCalls = Math.max(1, input.catalogSize / batch);
     const imageShare = input.imagesPending ? this.o.imageShare : 0;
     const interval = (calls: number, min: number) => (calls > 0 ? Math.max(min, msLeft / calls) : null);
     const sweepPages = Math.max(1, Math.ceil(input.catalogSize / Math.max(1, this.o.listPageSize)));
     const sweepsToday = (own.byClass.sweep ?? 0) / sweepPages;
-    // Laplace-smoothed: one detail call per sweep until today's sweeps say otherwise.
-    const sweepDetail = ((own.byClass['sweep-detail'] ?? 0) + 1) / (sweepsToday + 1);
+    // At least one detail call per sweep (changes cluster in shop hours; a quiet night must not talk the plan into spending the day's calls on the walk).
+    const sweepDetail = Math.max(1, ((own.byClass['sweep-detail'] ?? 0) + 1) / (sweepsToday + 1));
     const sweepCost = sweepPages + sweepDetail;
     let sweepIntervalMs: number | null = null;
     let pollIntervalMs: number | null = null;
     let reconcileIntervalMs: number | null = null;
     let sweepCalls = 0;
     const imageCalls = syncCallsLeft * imageShare;
-    if (this.o.sweep && syncCallsLeft > 0) {
+    if (this.o.sweep && pollRoom > 0) {
       const target = Math.max(this.o.minSweepIntervalMs, this.o.targetStalenessMs - this.o.sweepSlackMs);
       const desired = healthy ? Math.max(target, this.o.healthyPollIntervalMs) : target;
-      const forSweeps = syncCallsLeft * Math.max(0, 1 - imageShare - this.o.minReconcileShare);
+      const walkFloor = reconcileRoom > 0 ? Math.min(pollRoom, syncCallsLeft * this.o.minReconcileShare) : 0;
+      const forSweeps = Math.min(pollRoom - walkFloor, syncCallsLeft - imageCalls - walkFloor);
       const affordable = forSweeps > 0 ? (msLeft * sweepCost) / forSweeps : Infinity;
       sweepIntervalMs = Number.isFinite(affordable) ? Math.max(desired, affordable) : null;
       if (sweepIntervalMs !== null) sweepCalls = (msLeft / sweepIntervalMs) * sweepCost;
@@ -214,7 +240,9 @@ export class SyncPlanner {
           sweepCalls += pollCalls;
         }
       }
-      reconcileIntervalMs = interval(syncCallsLeft - sweepCalls - imageCalls, this.o.minReconcileIntervalMs);
+      // Walk calls also count toward the poll cap the sweeps need until midnight.
+      const walk = Math.min(syncCallsLeft - sweepCalls - imageCalls, pollRoom - sweepCalls);
+      reconcileIntervalMs = reconcileRoom > 0 ? interval(walk, this.o.minReconcileIntervalMs) : null;
     } else if (syncCallsLeft > 0) {
       pollIntervalMs = interval(syncCallsLeft * this.o.pollShare, this.o.minPollIntervalMs);
       reconcileIntervalMs = interval(syncCallsLeft * (1 - this.o.pollShare - imageShare), this.o.minReconcileIntervalMs);
@@ -233,7 +261,8 @@ export class SyncPlanner {
       stalenessExplanation =
         `A stock change that moves an item's org-wide aggregates (stock on hand, available, for-sale when Zoho lists it) or its last_modified_time ` +
         `shows within ${min(stalenessBoundMs)} (one sweep of ${sweepPages} list call(s) plus ~${sweepDetail.toFixed(1)} detail call(s)). ` +
-        `A move no aggregate reveals (a transfer between locations, a commitment when the list has no for-sale figures) shows within ${min(walkBoundMs)} (one detail walk of ${Math.ceil(walkCalls)} calls)` +
+        `A move no aggregate reveals (a transfer between locations, a commitment when the list has no for-sale figures) shows within ${min(walkBoundMs)} (one detail walk of ${Math.ceil(walkCalls)} calls` +
+        `${reconcileRoom <= 0 ? "; the walk is paused: the budget ledger refuses reconcile-priority calls above its reconcile share of the day" : ''})` +
         `${healthy ? '; webhooks are healthy, so most changes arrive within seconds and these are safety nets' : ''}.`;
     } else if (pollIntervalMs !== null && reconcileIntervalMs !== null) {
       stalenessBoundMs = Math.round(Math.ceil(walkCalls) * reconcileIntervalMs + pollIntervalMs);
@@ -265,6 +294,8 @@ export class SyncPlanner {
       sweepDetailCallsExpected: Math.round(sweepDetail * 100) / 100,
       walkBoundMs,
       stalenessExplanation,
+      pollRoom,
+      reconcileRoom,
     };
   }
 

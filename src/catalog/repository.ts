@@ -46,13 +46,39 @@ function searchText(m: { name: string; sku: string | null; brand: string | null;
 }
 
 export class CatalogRepository {
-  constructor(readonly db: Db) {}
+  /**
+   * Bumped after every write this process makes to catalog rows a shopper can
+   * see: in-process read caches (the product route) compare it to drop entries
+   * at once instead of waiting for their TTL. Shared by transaction-scoped
+   * copies through `parent`.
+   */
+  generation = 0;
+
+  constructor(
+    readonly db: Db,
+    private readonly parent?: CatalogRepository,
+  ) {}
+
+  private bump(): void {
+    this.generation++;
+    if (this.parent) this.parent.generation++;
+  }
 
   /** Details (from /itemdetails or GET /items/:id) read starting at `readAt`. */
   async applyDetails(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
-    if (items.length === 0 || this.db.isTransaction) return this.applyDetailsIn(items, readAt, ctx, now);
+    if (items.length === 0 || this.db.isTransaction) {
+      try {
+        return await this.applyDetailsIn(items, readAt, ctx, now);
+      } finally {
+        if (items.length > 0) this.bump();
+      }
+    }
     // One transaction per batch: one commit instead of one per item (most of the CPU of a big sync).
-    return this.db.transaction().execute((trx) => new CatalogRepository(trx).applyDetailsIn(items, readAt, ctx, now));
+    try {
+      return await this.db.transaction().execute((trx) => new CatalogRepository(trx, this).applyDetailsIn(items, readAt, ctx, now));
+    } finally {
+      this.bump();
+    }
   }
 
   private async applyDetailsIn(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
@@ -291,6 +317,7 @@ export class CatalogRepository {
     if (deactivate.length > 0) {
       await this.db.updateTable('catalog_items').set({ status: 'inactive', updated_at: now, version: sql<number>`version + 1` }).where('item_id', 'in', deactivate).execute();
     }
+    this.bump();
     return { needDetail, inserted: fresh.length, stockMoved, sigs };
   }
 
@@ -332,6 +359,7 @@ export class CatalogRepository {
         .where('gone', '=', 0)
         .execute();
     }
+    if (ids.length > 0) this.bump();
   }
 
   async knownItemIds(afterId: string | null, limit: number): Promise<string[]> {
@@ -429,6 +457,7 @@ export class CatalogRepository {
       .set({ image_fetched_key: key, image_file: file, image_content_type: contentType, updated_at: now, version: sql<number>`version + 1` })
       .where('item_id', '=', itemId)
       .execute();
+    this.bump();
   }
 
   // ---- state, checkpoints, counters ----

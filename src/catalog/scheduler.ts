@@ -12,7 +12,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Database } from '../store/database.js';
 import { releaseLease, tryAcquireLease } from '../store/leases.js';
 import type { CatalogRepository } from './repository.js';
-import type { SyncPlanner, Plan, SyncCallClass } from './planner.js';
+import { ledgerPriority, type SyncPlanner, type Plan, type SyncCallClass } from './planner.js';
 import { STATE, type CatalogSync, type Guard } from './sync.js';
 
 export interface SchedulerOptions {
@@ -72,9 +72,14 @@ export class CatalogScheduler {
   }
 
   /** Asked before every scheduled call: stops a step as soon as the sync share of the budget is spent. */
-  private guard: Guard = async () => {
+  private guard: Guard = async (cls) => {
     const p = await this.currentPlan();
-    return p.syncCallsLeft >= 1;
+    if (p.syncCallsLeft < 1) return false;
+    const prio = ledgerPriority(cls);
+    // Asking the ledger for a call it would refuse only wastes a round trip to the store.
+    if (prio === 'poll') return p.pollRoom >= 1;
+    if (prio === 'reconcile') return p.reconcileRoom >= 1;
+    return true;
   };
 
   private async due(kind: 'sweep' | 'poll' | 'reconcile' | 'image', intervalMs: number | null, stateKey: string | null): Promise<boolean> {

@@ -14,7 +14,7 @@ import type { ZohoInventoryApi, ZohoItem, ZohoPriority } from '../zoho/types.js'
 import { ZohoBudgetExceededError } from '../zoho/errors.js';
 import { CatalogRepository, type ApplyResult, type MappingContext } from './repository.js';
 import { formatZohoTime, parseZohoTime, problemText, zohoOffsetMinutes, type FieldProblem } from './mapping.js';
-import type { SyncCallClass, SyncPlanner } from './planner.js';
+import { ledgerPriority, type SyncCallClass, type SyncPlanner } from './planner.js';
 import { imageFileName, removeImage, saveImage } from './images.js';
 
 export interface SyncOptions {
@@ -122,12 +122,19 @@ export class CatalogSync {
 
   private async call<T>(cls: SyncCallClass, guard: Guard | undefined, fn: () => Promise<T>): Promise<T> {
     if (guard && !(await guard(cls))) throw new GuardStop();
-    this.planner.note(cls);
-    return fn();
+    try {
+      const r = await fn();
+      this.planner.note(cls);
+      return r;
+    } catch (err) {
+      // A call the ledger refused never reached Zoho.
+      if (!(err instanceof ZohoBudgetExceededError)) this.planner.note(cls);
+      throw err;
+    }
   }
 
   private priorityOf(cls: SyncCallClass): ZohoPriority {
-    return cls === 'poll' ? 'poll' : cls === 'webhook' ? 'webhook' : 'reconcile';
+    return ledgerPriority(cls);
   }
 
   /** Reads details in batches and applies them; requested items Zoho no longer returns are marked gone. */

@@ -282,31 +282,61 @@ export function decide(input: EngineInput): EngineDecision {
 
 // ---------------------------------------------------------------------------
 
+/**
+ * Reasons in the order they were found. The same finding reached by several
+ * rules (e.g. CA-FLAVOR-BAN and CA-FLAVOR-BAN-DELIVERY-SELLERS for one
+ * flavoured line) is one reason, not one per rule: same code, same line and
+ * same sentence for the customer collapse into the first, whose `ruleId`
+ * and `source` then list every rule ("A, B" / "source A | source B", see
+ * ruleIdsOf) and whose effect is the most restrictive of them.
+ */
 class ReasonList {
   private readonly items: ComplianceReason[] = [];
-  private readonly seen = new Set<string>();
+  private readonly byKey = new Map<string, ComplianceReason>();
   add(
     code: ReasonCode,
     over: { effect?: 'deny' | 'review'; ruleId?: string; source?: string; message?: string },
     values: Record<string, string | number | undefined>,
     sku?: string,
   ): void {
-    const key = `${code}|${sku ?? ''}|${over.ruleId ?? ''}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    const reason: ComplianceReason = {
-      code,
-      message: over.message ?? formatMessage(REASON_CODES[code].message, values),
-      effect: over.effect ?? REASON_CODES[code].effect,
-    };
+    const message = over.message ?? formatMessage(REASON_CODES[code].message, values);
+    const effect = over.effect ?? REASON_CODES[code].effect;
+    const key = `${code}|${sku ?? ''}|${message}`;
+    const existing = this.byKey.get(key);
+    if (existing) {
+      if (effect === 'deny') existing.effect = 'deny';
+      if (over.ruleId !== undefined) {
+        const ids = ruleIdsOf(existing);
+        if (!ids.includes(over.ruleId)) existing.ruleId = [...ids, over.ruleId].join(RULE_ID_SEPARATOR);
+      }
+      if (over.source !== undefined) {
+        if (!existing.source) existing.source = over.source;
+        else if (!existing.source.includes(over.source)) existing.source = `${existing.source}${SOURCE_SEPARATOR}${over.source}`;
+      }
+      return;
+    }
+    const reason: ComplianceReason = { code, message, effect };
     if (sku !== undefined) reason.sku = sku;
     if (over.ruleId !== undefined) reason.ruleId = over.ruleId;
     if (over.source !== undefined) reason.source = over.source;
+    this.byKey.set(key, reason);
     this.items.push(reason);
   }
   list(): ComplianceReason[] {
-    return this.items.slice();
+    return this.items.map((r) => ({ ...r }));
   }
+}
+
+const RULE_ID_SEPARATOR = ', ';
+const SOURCE_SEPARATOR = ' | ';
+
+/**
+ * Every rule (or watchlist entry) id behind a reason: one reason may stand
+ * for several rules that found the same thing (`ruleId` "A, B"). Compare
+ * rule ids through this, never with `reason.ruleId === id`.
+ */
+export function ruleIdsOf(reason: Pick<ComplianceReason, 'ruleId'>): string[] {
+  return reason.ruleId ? reason.ruleId.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
 
 function addRuleReason(

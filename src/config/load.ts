@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { envSchema, SECRET_VARIABLES, type RawEnv, type ZohoDataCentre } from './schema.js';
+import { validateModuleVariables } from './validate-modules.js';
 
 /** Zoho data centres: API host and accounts host (reference/zoho-api.md §1.1). */
 export const ZOHO_DC_HOSTS: Record<ZohoDataCentre, { api: string; accounts: string }> = {
@@ -86,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(variable, `${issue.message}${shown}`);
   }
   const raw = parsed.data;
+  validateModuleVariables(raw);
 
   const hasCredentials = Boolean(raw.ZOHO_CLIENT_ID && raw.ZOHO_CLIENT_SECRET);
   const demo = raw.DEMO ?? !hasCredentials;

@@ -62,6 +62,9 @@ export const envSchema = z.object({
   STOCK_MODE: z.enum(['commit', 'adjustment']).default('commit'),
   LOW_STOCK_RECHECK_THRESHOLD: z.coerce.number().int().min(0).default(2),
   RESERVATION_TTL_SECONDS: positiveInt(900),
+  ORDER_HOLD_TTL_SECONDS: positiveInt(7200),
+  SALES_ORDER_FIELD_MAP: optionalString,
+  STOREFRONT_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
 
   TOKEN_ENCRYPTION_KEY: optionalString,
   ADMIN_PASSWORD: optionalString,
@@ -109,6 +112,7 @@ export const SECRET_VARIABLES = [
   'ADMIN_PASSWORD',
   'SESSION_SECRET',
   'AUDIT_HASH_KEY',
+  'STOREFRONT_API_KEY',
   'AGECHECKER_API_KEY',
   'AGECHECKER_SECRET',
   'USPS_CLIENT_SECRET',

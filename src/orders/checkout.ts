@@ -37,6 +37,8 @@ export function answerFor(view: OrderView, replayed: boolean): CheckoutAnswer {
         },
         orderId: view.orderId,
         status: view.status,
+        // design.md: the answer carries orderId, status and reasons (the storefront shows them).
+        reasons: view.reasons,
         order: view,
       },
     };

@@ -134,7 +134,7 @@ export function loadTaxMap(value: string | undefined): TaxMap {
  * sales-order fields to Zoho api_names, e.g. `{ "decisionId": "cf_x", "complianceFlags": null }`.
  * It is apart from CUSTOM_FIELD_MAP, whose parser (catalog) refuses keys it does not know.
  */
-function salesOrderFieldsFrom(value: string | undefined): Partial<SalesOrderFieldNames> {
+export function salesOrderFieldsFrom(value: string | undefined): Partial<SalesOrderFieldNames> {
   if (!value) return {};
   let json: unknown;
   try {

@@ -155,8 +155,12 @@ export class ZohoBudget {
       // A concurrent caller of this process may have won a block meanwhile.
       if (minuteUsed === undefined && this.minutePool.minute === minute && this.minutePool.slots > 0) minuteUsed = this.takeMinuteFromPool();
       if (minuteUsed === undefined) {
-        // Full: wait for the next window. Orders wake first (smaller offset).
-        const wait = (minute + 1) * MINUTE - now + PRIORITY_RANK[priority] * 25 + 1;
+        // Full. The window slides (the previous minute's calls weigh less as this
+        // one goes on), so a slot frees up about every 60 s / limit: re-check then
+        // rather than at the minute boundary, where the estimate is still full and
+        // sleepers would alternate ~100 and ~5 calls a minute. Orders wake first.
+        const slotMs = Math.ceil(MINUTE / this.options.perMinuteLimit);
+        const wait = Math.min((minute + 1) * MINUTE - now, slotMs) + PRIORITY_RANK[priority] * 25 + 1;
         if (now + wait > deadline) throw new ZohoBudgetExceededError(priority, 'minute', wait);
         await clock.sleep(wait);
         continue;

@@ -36,6 +36,11 @@ describe('configuration', () => {
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, 'TOKEN_ENCRYPTION_KEY'],
     [{ ZOHO_WEBHOOK_SECRET: 'tooshort' }, 'ZOHO_WEBHOOK_SECRET'],
     [{ AGE_PROVIDER: 'agechecker' }, 'AGECHECKER_API_KEY'],
+    [{ ROLLOUT: 'some:thing' }, 'ROLLOUT'],
+    [{ CUSTOM_FIELD_MAP: '{"nope":"cf_x"}' }, 'CUSTOM_FIELD_MAP'],
+    [{ TAX_MAP: '{not json' }, 'TAX_MAP'],
+    [{ SALES_ORDER_FIELD_MAP: '[]' }, 'SALES_ORDER_FIELD_MAP'],
+    [{ STOREFRONT_API_KEY: 'short' }, 'STOREFRONT_API_KEY'],
   ])('refuses %o naming the variable', (env, variable) => {
     let error: unknown;
     try {

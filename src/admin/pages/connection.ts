@@ -14,7 +14,7 @@ export const EXPECTED_SCOPES = [
   'ZohoInventory.settings.READ',
 ];
 
-export function connectionPage(ctx: PageContext, status: Loaded<ConnectionStatus>): SafeHtml {
+export function connectionPage(ctx: PageContext, status: Loaded<ConnectionStatus>, options: { justConnected?: boolean } = {}): SafeHtml {
   if (!status.ok) return failed('the connection status', status.error);
   const s = status.value;
   const connected = s.state === 'connected';
@@ -22,8 +22,10 @@ export function connectionPage(ctx: PageContext, status: Loaded<ConnectionStatus
   const granted = new Set(s.scopes);
   const fullAccess = s.scopes.some((x) => /FullAccess/i.test(x));
   const missing = fullAccess ? [] : EXPECTED_SCOPES.filter((x) => !granted.has(x));
-  const banner =
-    s.state === 'needs_reauth'
+  // Only when the status agrees: a stale ?connected=1 over a failing connection must not say all is well.
+  const banner = options.justConnected && connected
+    ? html`<div class="flash flash-ok" role="status" id="connected-flash"><p><strong>Connected to Zoho.</strong> The bridge now has a grant for organization <code>${s.organizationId}</code>${s.dataCentre ? ` (${s.dataCentre.toUpperCase()} data centre)` : ''}; the catalog sync and the order outbox use it from now on.</p></div>`
+    : s.state === 'needs_reauth'
       ? html`<div class="flash flash-error" role="alert"><p><strong>Zoho needs you to sign in again.</strong> The refresh token no longer works (revoked, expired or the app was removed). Orders wait in the outbox until you reconnect.</p></div>`
       : s.state === 'not_connected'
         ? html`<div class="flash flash-info"><p>The bridge is not connected to Zoho yet. Press <strong>Connect to Zoho</strong> and approve the access on Zoho's page; you come back here afterwards.</p></div>`

@@ -1,5 +1,5 @@
-import { badge, card, facts, formatTime, html, money, postButton, statusBadge, table, timeAgo, type SafeHtml } from '../html.js';
-import type { AdminOrderDetail, AdminOrderSummary, PageOf } from '../sources.js';
+import { badge, card, facts, formatDuration, formatTime, html, money, postButton, statusBadge, table, timeAgo, type SafeHtml } from '../html.js';
+import type { AdminOrderDetail, AdminOrderSummary, OrderStepView, PageOf } from '../sources.js';
 import { failed, type Loaded, type PageContext } from './layout.js';
 import { pager } from './pager.js';
 
@@ -97,19 +97,89 @@ ${o.reasons.length ? html`<h3>Reasons</h3><ul class="reasons">${o.reasons.map((r
 </div>
 ${card(
   'Timeline',
-  o.steps.length === 0
-    ? html`<p class="empty">No step recorded yet.</p>`
-    : html`<ol class="timeline">${o.steps.map(
-        (s) => html`<li class="step step-${toneClass(s.status)}"><div class="step-head"><strong>${s.step}</strong> ${statusBadge(s.status)}${s.attempt ? html` <span class="muted">attempt ${s.attempt}</span>` : ''} <span class="muted small">${formatTime(s.at)}</span></div>${
-          s.zohoId ? html`<div>Zoho id <code>${s.zohoId}</code></div>` : ''
-        }${s.detail ? html`<div class="muted">${s.detail}</div>` : ''}${s.error ? html`<div class="error-text">${s.error}</div>` : ''}</li>`,
-      )}</ol>`,
+  o.steps.length === 0 ? html`<p class="empty">No step recorded yet.</p>` : html`<ol class="timeline">${o.steps.map((s) => timelineStep(s))}</ol>`,
   { id: 'timeline' },
 )}`;
 }
 
-function toneClass(status: string): string {
-  if (['ok', 'done', 'placed', 'succeeded'].includes(status)) return 'ok';
-  if (['failed', 'error', 'dead_letter'].includes(status)) return 'bad';
+/**
+ * One timeline entry. The dot and the badge share one colour: green for a
+ * step that succeeded, amber for a retry or a wait, red for a failure. An
+ * error is red only on a failed step; on a retry it is what the attempt
+ * ran into, and on an operator retry or a later success it is history
+ * (the error that came before), never the step's own result.
+ */
+export function timelineStep(s: OrderStepView): SafeHtml {
+  const tone = stepTone(s.status);
+  const operator = /operator|admin|manual/i.test(s.step);
+  const error = !s.error
+    ? ''
+    : tone === 'bad'
+      ? html`<div class="step-error error-text">${s.error}</div>`
+      : tone === 'warn' && !operator
+        ? html`<div class="step-error warn-text">${s.attempt ? `Attempt ${s.attempt} failed: ` : 'Failed: '}${s.error}</div>`
+        : html`<div class="step-history muted small">Earlier error (before this step): ${s.error}</div>`;
+  return html`<li class="step step-${tone}"><div class="step-head"><strong>${stepLabel(s.step)}</strong> ${badge(s.status.replace(/_/g, ' '), tone)}${
+    s.attempt ? html` <span class="muted">attempt ${s.attempt}</span>` : ''
+  } <time class="muted small" datetime="${new Date(s.at).toISOString()}">${formatTime(s.at)}</time></div>${s.zohoId ? html`<div class="step-zoho">Zoho id <code>${s.zohoId}</code></div>` : ''}${
+    s.detail ? stepDetail(s.detail) : ''
+  }${error}</li>`;
+}
+
+function stepLabel(step: string): string {
+  return step.replace(/[._]/g, ' ');
+}
+
+const OK_STATUSES = new Set(['ok', 'done', 'placed', 'succeeded', 'success', 'accepted', 'allow', 'allowed', 'created', 'confirmed', 'adjusted', 'received', 'sent', 'reserved', 'released', 'completed', 'updated', 'found', 'matched', 'verified', 'cancelled', 'salesorder_voided', 'adjustment_reversed']);
+const BAD_STATUSES = new Set(['failed', 'error', 'dead_letter', 'refused', 'deny', 'denied', 'rejected', 'expired']);
+
+/** Green for success, red for failure, amber for the rest (retries, waits, holds). */
+export function stepTone(status: string): 'ok' | 'warn' | 'bad' {
+  const s = status.toLowerCase();
+  if (BAD_STATUSES.has(s)) return 'bad';
+  if (OK_STATUSES.has(s)) return 'ok';
   return 'warn';
+}
+
+/**
+ * A step's detail (a JSON object from the order history) as "key value"
+ * pairs a person reads: `{"created":true,"zohoCalls":2}` becomes
+ * "created yes · Zoho calls 2". Anything that is not a JSON object is shown as is.
+ */
+export function stepDetail(detail: string): SafeHtml {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    return html`<div class="step-detail muted">${detail}</div>`;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return html`<div class="step-detail muted">${detail}</div>`;
+  const pairs = Object.entries(parsed as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
+  if (pairs.length === 0) return html``;
+  return html`<dl class="step-detail kv">${pairs.map(([k, v]) => html`<div><dt>${humanKey(k)}</dt><dd>${humanValue(k, v)}</dd></div>`)}</dl>`;
+}
+
+function humanKey(key: string): string {
+  const words = key
+    .replace(/Ms$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase()
+    .replace(/\bzoho\b/g, 'Zoho')
+    .replace(/\bid\b/g, 'id');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function humanValue(key: string, value: unknown): SafeHtml | string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number' && /Ms$/.test(key)) return formatDuration(value);
+  if (typeof value === 'number' && /At$/.test(key) && value > 1e12) return formatTime(value);
+  if (typeof value === 'number' && /Cents$/.test(key)) return money(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return html`<span class="muted">none</span>`;
+    return value.map((v) => (v && typeof v === 'object' ? (typeof (v as { code?: unknown }).code === 'string' ? (v as { code: string }).code : JSON.stringify(v)) : String(v))).join(', ');
+  }
+  if (value && typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f-]{27,}$/i.test(value)) return html`<code>${value}</code>`;
+  return String(value);
 }

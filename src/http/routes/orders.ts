@@ -118,7 +118,8 @@ export function ordersRoutes(service: OrdersService) {
       const { id } = req.params as { id: string };
       const order = await service.get(id);
       if (!order) throw notFound(`Order ${id}`);
-      return order;
+      // The shop sees the steps, not Zoho's error texts or internal ids (the admin API has them).
+      return { ...order, lastError: null, history: order.history.map((h) => ({ at: h.at, step: h.step, status: h.status })) };
     });
 
     app.post('/api/orders/:id/cancel', { schema: { tags: ['orders'], summary: 'Cancel an order (voids or reverses it in Zoho)', params: orderIdParams } }, async (req, reply) => {

@@ -66,7 +66,50 @@
     });
   }
 
+  // --- ship-to state -----------------------------------------------------------
+  // Marks what cannot ship to the state typed at checkout, from the product's
+  // own restrictedStates. A hint only: the server decides at checkout (its
+  // rules also cover categories and flavours the list may not name).
+  function shipState() {
+    var f = $('checkout');
+    var v = f && f.elements.state ? (f.elements.state.value || '').trim().toUpperCase() : '';
+    return /^[A-Z]{2}$/.test(v) ? v : null;
+  }
+  function cannotShip(p, st) {
+    return Boolean(st && p && p.restrictedStates && p.restrictedStates.some(function (s) { return String(s).trim().toUpperCase() === st; }));
+  }
+  function renderShipNote() {
+    var note = $('ship-note');
+    if (!note) return;
+    var st = shipState();
+    note.textContent = '';
+    if (!st) {
+      note.className = 'ship-note muted small';
+      note.textContent = 'Some products cannot ship to every state: enter your ship-to state at checkout and those are marked.';
+      return;
+    }
+    var blocked = state.products.filter(function (p) { return cannotShip(p, st); }).length;
+    note.className = 'ship-note small' + (blocked ? ' ship-note-warn' : ' muted');
+    note.textContent = blocked
+      ? 'Shipping to ' + st + ': ' + blocked + ' product' + (blocked === 1 ? '' : 's') + ' cannot ship there and ' + (blocked === 1 ? 'is' : 'are') + ' marked. Your order is checked again at checkout.'
+      : 'Shipping to ' + st + ': no product is marked as restricted there. Your order is still checked at checkout.';
+  }
+  function restrictionTags(p, st) {
+    var tags = [];
+    var states = p.restrictedStates || [];
+    if (cannotShip(p, st)) tags.push(el('span', { className: 'tag tag-bad ship-block', text: 'Cannot ship to ' + st }));
+    if (p.ageRequired) tags.push(el('span', { className: 'tag tag-info', title: 'Adult signature and ID check on delivery', text: '21+' }));
+    if (p.flavored) tags.push(el('span', { className: 'tag tag-warn', title: 'Flavored: banned in some states', text: 'flavored' }));
+    if (states.length) {
+      var shown = states.slice(0, 4).join(', ') + (states.length > 4 ? ' +' + (states.length - 4) : '');
+      tags.push(el('span', { className: 'tag tag-muted restricted', title: 'Cannot ship to ' + states.join(', '), text: 'no ship: ' + shown }));
+    }
+    return tags;
+  }
+
   function renderProducts() {
+    renderShipNote();
+    var st = shipState();
     var box = $('products');
     var q = ($('search').value || '').trim().toLowerCase();
     var list = state.products.filter(function (p) {
@@ -81,16 +124,13 @@
       var stock = stockOf(p);
       var img = p.imageUrl || (p.hasImage ? '/api/products/' + encodeURIComponent(p.sku) + '/image' : null);
       var inCart = state.cart[p.sku] || 0;
-      var card = el('article', { className: 'product' + (stock <= 0 ? ' sold-out' : ''), 'data-sku': p.sku }, [
+      var blocked = cannotShip(p, st);
+      var card = el('article', { className: 'product' + (stock <= 0 ? ' sold-out' : '') + (blocked ? ' cannot-ship' : ''), 'data-sku': p.sku, 'data-restricted': (p.restrictedStates || []).join(',') }, [
         img ? el('img', { src: img, alt: p.name, loading: 'lazy', width: '220', height: '160' }) : el('div', { className: 'noimg', 'aria-hidden': 'true', text: (p.brand || p.name || '?').slice(0, 1) }),
         el('div', { className: 'product-body' }, [
           el('h3', { text: p.name }),
           el('p', { className: 'small muted', text: [p.brand, p.sku].filter(Boolean).join(' · ') }),
-          el('p', { className: 'tags' }, [
-            p.ageRequired ? el('span', { className: 'tag tag-info', text: '21+' }) : null,
-            p.flavored ? el('span', { className: 'tag tag-warn', text: 'flavored' }) : null,
-            p.restrictedStates && p.restrictedStates.length ? el('span', { className: 'tag tag-muted', title: 'Cannot ship to ' + p.restrictedStates.join(', '), text: 'no ship: ' + p.restrictedStates.slice(0, 4).join(', ') + (p.restrictedStates.length > 4 ? '…' : '') }) : null,
-          ]),
+          el('p', { className: 'tags' }, restrictionTags(p, st)),
           el('div', { className: 'product-foot' }, [
             el('div', {}, [
               el('strong', { className: 'price', text: money(priceOf(p)) }),
@@ -99,9 +139,9 @@
             el('span', { className: 'stock ' + (stock <= 0 ? 'stock-out' : stock <= 3 ? 'stock-low' : 'stock-ok'), text: stock <= 0 ? 'Out of stock' : stock <= 3 ? 'Only ' + stock + ' left' : stock + ' in stock' }),
           ]),
           el('button', {
-            type: 'button', className: 'btn btn-primary btn-wide add', disabled: stock <= 0 || inCart >= stock ? 'disabled' : null,
+            type: 'button', className: 'btn btn-primary btn-wide add', disabled: stock <= 0 || inCart >= stock || blocked ? 'disabled' : null,
             onclick: function () { addToCart(p.sku, 1); },
-          }, [stock <= 0 ? 'Sold out' : inCart ? 'Add another (' + inCart + ' in cart)' : 'Add to cart']),
+          }, [stock <= 0 ? 'Sold out' : blocked ? 'Not available in ' + st : inCart ? 'Add another (' + inCart + ' in cart)' : 'Add to cart']),
         ]),
       ]);
       box.appendChild(card);
@@ -130,11 +170,13 @@
     var count = 0;
     var subtotal = 0;
     if (lines.length === 0) box.appendChild(el('p', { className: 'muted', text: 'Your cart is empty.' }));
+    var st = shipState();
     lines.forEach(function (l) {
       count += l.quantity;
       subtotal += priceOf(l.product) * l.quantity;
-      box.appendChild(el('div', { className: 'cart-line', 'data-sku': l.sku }, [
-        el('span', { className: 'cart-name', text: l.product.name }),
+      var blocked = cannotShip(l.product, st);
+      box.appendChild(el('div', { className: 'cart-line' + (blocked ? ' cart-line-blocked' : ''), 'data-sku': l.sku }, [
+        el('span', { className: 'cart-name' }, [l.product.name, blocked ? el('span', { className: 'cart-warn', text: 'Cannot ship to ' + st + ': remove it or change the address.' }) : null]),
         el('span', { className: 'qty' }, [
           el('button', { type: 'button', className: 'btn btn-small', 'aria-label': 'One less', onclick: function () { addToCart(l.sku, -1); } }, ['−']),
           el('span', { text: String(l.quantity) }),
@@ -155,6 +197,8 @@
     f.elements.dob.value = button.getAttribute('data-dob');
     f.elements.email.value = button.getAttribute('data-persona').replace(/_/g, '-') + '@example.com';
     document.querySelectorAll('.persona').forEach(function (b) { b.classList.toggle('persona-active', b === button); });
+    renderProducts();
+    renderCart();
   }
 
   // --- checkout --------------------------------------------------------------
@@ -290,6 +334,7 @@
     ageGate();
     $('search').addEventListener('input', renderProducts);
     $('checkout').addEventListener('submit', submit);
+    $('checkout').elements.state.addEventListener('input', function () { renderProducts(); renderCart(); });
     document.querySelectorAll('.persona').forEach(function (b) { b.addEventListener('click', function () { usePersona(b); }); });
     renderCart();
     loadProducts();

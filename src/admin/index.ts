@@ -35,6 +35,7 @@ import { orderDetailPage, ordersPage } from './pages/orders.js';
 import { auditDetailPage, compliancePage } from './pages/compliance.js';
 import { alertsPage } from './pages/alerts.js';
 import { registerAdminApi } from './api.js';
+import { FAVICON_LINK, registerFavicon } from './favicon.js';
 
 export type { AdminSources } from './sources.js';
 export { hashPassword, verifyPassword, generateAdminPassword, resolveAdminPassword, MemorySessionStore, type SessionStore } from './auth.js';
@@ -162,6 +163,8 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     reply.header('cache-control', 'public, max-age=300');
     return reply.type(type).send(body);
   });
+
+  registerFavicon(app, { adminPublic: true });
 
   // --- login / logout ------------------------------------------------------
   app.get<{ Querystring: { next?: string } }>('/admin/login', { config: { adminPublic: true }, schema: { hide: true } }, async (req, reply) => {
@@ -337,20 +340,27 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     const filter = {
       orderId: (req.query.orderId ?? '').trim().slice(0, 100),
       outcome: (req.query.outcome ?? '').replace(/[^a-z_]/g, ''),
+      // '' (default): every kind but drills; 'all': drills too; else that kind.
       kind: (req.query.kind ?? '').replace(/[^a-z_]/g, ''),
       offset: intParam(req.query.offset),
       limit: PAGE_SIZE,
     };
-    const result = await load(req, 'audit log', () =>
-      sources.compliance.auditList({
-        ...(filter.orderId ? { orderId: filter.orderId } : {}),
-        ...(filter.outcome ? { outcome: filter.outcome } : {}),
-        ...(filter.kind ? { kind: filter.kind } : {}),
-        limit: filter.limit,
-        offset: filter.offset,
-      }),
-    );
-    return page(req, reply, 'Compliance', (c) => compliancePage(c, result, filter));
+    const hideDrills = filter.kind === '';
+    const narrow = { ...(filter.orderId ? { orderId: filter.orderId } : {}), ...(filter.outcome ? { outcome: filter.outcome } : {}) };
+    const [result, drills] = await Promise.all([
+      load(req, 'audit log', () =>
+        sources.compliance.auditList({
+          ...narrow,
+          ...(filter.kind && filter.kind !== 'all' ? { kind: filter.kind } : {}),
+          ...(hideDrills ? { excludeKind: 'drill' } : {}),
+          limit: filter.limit,
+          offset: filter.offset,
+        }),
+      ),
+      hideDrills ? load(req, 'drill count', () => sources.compliance.auditList({ ...narrow, kind: 'drill', limit: 1, offset: 0 })) : Promise.resolve(null),
+    ]);
+    const hiddenDrills = drills && drills.ok ? drills.value.total : 0;
+    return page(req, reply, 'Compliance', (c) => compliancePage(c, result, filter, { hiddenDrills }));
   });
 
   app.get<{ Params: { id: string } }>('/admin/compliance/audit/:id', hidden, async (req, reply) => {
@@ -495,7 +505,7 @@ function refuse(req: FastifyRequest, reply: FastifyReply, code: string, message:
   return reply
     .status(403)
     .type('text/html; charset=utf-8')
-    .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused</title><link rel="stylesheet" href="/admin/assets/admin.css"></head><body class="login-body"><main class="login"><h1>Refused</h1><p>${html`${message}`.value}.</p><p><a href="/admin">Back to the dashboard</a></p></main></body></html>`);
+    .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused</title>${FAVICON_LINK}<link rel="stylesheet" href="/admin/assets/admin.css"></head><body class="login-body"><main class="login"><h1>Refused</h1><p>${html`${message}`.value}.</p><p><a href="/admin">Back to the dashboard</a></p></main></body></html>`);
 }
 
 /** Only local dashboard paths: never an absolute or protocol-relative URL (open redirect). */

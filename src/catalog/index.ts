@@ -53,6 +53,8 @@ export interface CatalogTuning {
   tickMs?: number;
   leaseTtlMs?: number;
   webhookBodyLimit?: number;
+  /** GET /api/products/:sku in-process cache TTL (default 1000 ms; 0 disables). */
+  productCacheTtlMs?: number;
   planner?: Partial<Omit<PlannerOptions, 'dailyLimit' | 'detailBatchSize'>>;
 }
 
@@ -346,7 +348,8 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
     webhookQueue,
     status,
     mappingProblems,
-    routes: catalogRoutes({ reader, imageDir: deps.imageDir }),
+    // The product cache runs on the real clock: it bounds how late other processes' writes show, in wall time.
+    routes: catalogRoutes({ reader, imageDir: deps.imageDir, ...(t.productCacheTtlMs !== undefined ? { productCacheTtlMs: t.productCacheTtlMs } : {}) }),
     webhookRoutes: zohoWebhookRoutes({ ingest, ...(t.webhookBodyLimit ? { bodyLimit: t.webhookBodyLimit } : {}) }),
     async close() {
       closed = true;

@@ -73,6 +73,11 @@ export class CatalogReaderImpl implements CatalogReader {
     return this.reservations.outstandingBySku(q);
   }
 
+  /** Changes whenever this process writes catalog rows (see CatalogRepository.generation). */
+  get generation(): number {
+    return this.repo.generation;
+  }
+
   async getRowBySku(sku: string): Promise<CatalogItemRow | undefined> {
     return this.repo.findBySku(sku);
   }

@@ -35,6 +35,16 @@ export interface ApplyResult {
 
 type Db = Kysely<Database>;
 
+interface BulkRow {
+  id: string;
+  cur: CatalogItemRow;
+  imageKey: string | null;
+  problems: FieldProblem[];
+  oldProblems: string[];
+  problemsText: string;
+  values: Record<string, unknown>;
+}
+
 const VISIBLE_KEYS = [
   'sku', 'name', 'description', 'brand', 'category_name', 'category_slug', 'status', 'gone', 'msrp_cents',
   'club_discount_bps', 'age_required', 'restricted_states', 'compliance_category', 'flavored', 'risk_level',
@@ -89,6 +99,7 @@ export class CatalogRepository {
     for (const row of await this.db.selectFrom('catalog_items').selectAll().where('item_id', 'in', ids).execute()) existing.set(row.item_id, row);
 
     const seen = new Set<string>();
+    const bulk: BulkRow[] = [];
     for (const item of items) {
       const id = String(item.item_id);
       if (seen.has(id)) continue;
@@ -166,6 +177,11 @@ export class CatalogRepository {
       if (stockNewer) Object.assign(next, stockValues);
       next.mapping_problems = problemsText;
       const visibleChange = VISIBLE_KEYS.some((k) => k in next && (next as Record<string, unknown>)[k] !== (cur as unknown as Record<string, unknown>)[k]);
+      if (fieldsNewer && stockNewer && visibleChange) {
+        // The common case of a sync (a full re-read): written below in multi-row statements.
+        bulk.push({ id, cur, imageKey: m.imageKey, problems: [...m.problems, ...stockProblems], oldProblems, problemsText, values: { item_id: id, ...fieldValues, ...stockValues, mapping_problems: problemsText } });
+        continue;
+      }
       let q = this.db.updateTable('catalog_items').where('item_id', '=', id);
       // The guards repeat the decision in SQL so a concurrent newer write wins.
       if (fieldsNewer) {
@@ -205,7 +221,57 @@ export class CatalogRepository {
         await this.replaceProblems(id, [...(fieldsNewer ? m.problems : []), ...(stockNewer ? stockProblems : [])], { fields: fieldsNewer, stock: stockNewer, old: oldProblems }, now, result);
       }
     }
+    if (bulk.length > 0) await this.writeBulk(bulk, now, result);
     return result;
+  }
+
+  /**
+   * One upsert per 100 items: the per-item guard (newer last_modified_time or
+   * same time read later; stock read later) is repeated in the conflict WHERE,
+   * so a concurrent newer write still wins, and RETURNING says which rows took it.
+   * ON CONFLICT … DO UPDATE … WHERE and RETURNING work on SQLite (≥ 3.35) and PostgreSQL.
+   */
+  private async writeBulk(bulk: BulkRow[], now: number, result: ApplyResult): Promise<void> {
+    const cols = Object.keys(bulk[0]!.values).filter((c) => c !== 'item_id') as Array<keyof CatalogItemRow>;
+    for (let i = 0; i < bulk.length; i += 100) {
+      const chunk = bulk.slice(i, i + 100);
+      const rows = await this.db
+        .insertInto('catalog_items')
+        .values(
+          chunk.map((b) => ({
+            ...b.values,
+            list_seen_at: 0, image_fetched_key: null, image_file: null, image_content_type: null, version: 1, created_at: now, updated_at: now,
+          })) as never,
+        )
+        .onConflict((oc) =>
+          oc
+            .column('item_id')
+            .doUpdateSet(() => {
+              const set: Record<string, unknown> = {};
+              for (const c of cols) set[c] = sql.ref(`excluded.${c}`);
+              set.updated_at = sql.ref('excluded.updated_at');
+              set.version = sql<number>`catalog_items.version + 1`;
+              return set as never;
+            })
+            .where(
+              sql<boolean>`(catalog_items.zoho_last_modified_ms is null or catalog_items.zoho_last_modified_ms < excluded.zoho_last_modified_ms or (catalog_items.zoho_last_modified_ms = excluded.zoho_last_modified_ms and catalog_items.fields_seen_at <= excluded.fields_seen_at)) and catalog_items.stock_seen_at <= excluded.stock_seen_at`,
+            ),
+        )
+        .returning('item_id')
+        .execute();
+      const applied = new Set(rows.map((r) => r.item_id));
+      for (const b of chunk) {
+        if (!applied.has(b.id)) {
+          result.skippedOlder++;
+          continue;
+        }
+        result.fieldsApplied++;
+        result.stockApplied++;
+        result.changed.push(b.id);
+        if (b.imageKey && b.imageKey !== b.cur.image_fetched_key) result.imagesToFetch.push(b.id);
+        if (b.problemsText !== b.cur.mapping_problems) await this.replaceProblems(b.id, b.problems, { fields: true, stock: true, old: b.oldProblems }, now, result);
+      }
+    }
   }
 
   private async replaceProblems(

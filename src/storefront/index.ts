@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/errors.js';
 import { html, raw } from '../admin/html.js';
 import { DEFAULT_WEB_DIR } from '../admin/index.js';
+import { FAVICON_LINK, registerFavicon } from '../admin/favicon.js';
 
 /** A fake age-provider persona (src/compliance/age/fake.ts `Persona` fits). */
 export interface StorefrontPersona {
@@ -48,6 +49,7 @@ export async function storefrontPlugin(app: FastifyInstance, options: Storefront
   const cache = new Map<string, Buffer>();
   const page = renderStorefront(options);
 
+  registerFavicon(app);
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
 
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (req, reply) => {
@@ -68,6 +70,7 @@ export function renderStorefront(options: StorefrontOptions): string {
   const name = options.shopName ?? 'VIP Smoke';
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · demo shop</title>
+${raw(FAVICON_LINK)}
 <link rel="stylesheet" href="/assets/storefront.css">
 <script src="/assets/storefront.js" defer></script>
 </head><body>
@@ -86,6 +89,7 @@ export function renderStorefront(options: StorefrontOptions): string {
 <main class="shop">
 <section class="catalog" aria-labelledby="products-title">
   <div class="catalog-head"><h2 id="products-title">Products</h2><input type="search" id="search" placeholder="Search products" aria-label="Search products"></div>
+  <p id="ship-note" class="ship-note muted small"></p>
   <div id="products" class="products" aria-live="polite"><p class="muted">Loading products…</p></div>
 </section>
 <aside class="side">

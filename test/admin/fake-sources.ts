@@ -149,14 +149,15 @@ export function createFakeSources(now = Date.now()): { sources: AdminSources; st
         complianceDecisionId: 'dec_02',
         ageVerificationReference: null,
         steps: [
-          { at: now - 2 * 3600_000, step: 'compliance', status: 'ok', detail: 'allow' },
-          { at: now - 2 * 3600_000 + 1000, step: 'contact', status: 'ok', zohoId: '4600000777002' },
+          { at: now - 2 * 3600_000, step: 'compliance', status: 'accepted', detail: JSON.stringify({ decisionId: '34078510-e13f-4377-be27-334de73a3dd7', outcome: 'allow', reasons: [] }) },
+          { at: now - 2 * 3600_000 + 1000, step: 'contact', status: 'done', zohoId: '4600000777002', detail: JSON.stringify({ created: true, zohoCalls: 2 }) },
           ...[1, 2, 3, 4, 5].map((attempt) => ({
             at: now - 2 * 3600_000 + attempt * 600_000,
             step: 'salesorder.create',
-            status: attempt === 5 ? 'dead_letter' : 'retrying',
+            status: attempt === 5 ? 'dead_letter' : 'retry_scheduled',
             attempt,
             error: 'HTTP 500 code 9999: Internal error',
+            ...(attempt === 5 ? {} : { detail: JSON.stringify({ delayMs: 30_000 * attempt }) }),
           })),
         ],
       },
@@ -296,8 +297,10 @@ export function createFakeSources(now = Date.now()): { sources: AdminSources; st
         if (!o.deadLetter) throw new AppError('not_dead_letter', `Order ${id} is not in the dead-letter list`, 409);
         o.deadLetter = false;
         o.status = 'accepted';
+        // As the real history has it: the operator's retry carries the error it retries after.
+        const previous = o.lastError ?? null;
         o.lastError = null;
-        o.steps.push({ at: Date.now(), step: 'retry', status: 'pending', detail: 'queued again by the operator' });
+        o.steps.push({ at: Date.now(), step: 'operator', status: 'retry', error: previous });
       },
       cancel: async (id) => {
         state.calls.push(`orders.cancel:${id}`);
@@ -309,7 +312,9 @@ export function createFakeSources(now = Date.now()): { sources: AdminSources; st
     },
     compliance: {
       auditList: async (q) => {
-        const all = state.audit.filter((r) => (!q.orderId || r.orderId === q.orderId) && (!q.outcome || r.outcome === q.outcome) && (!q.kind || r.kind === q.kind));
+        const all = state.audit
+          .filter((r) => (!q.orderId || r.orderId === q.orderId) && (!q.outcome || r.outcome === q.outcome) && (!q.kind || r.kind === q.kind) && (!q.excludeKind || r.kind !== q.excludeKind))
+          .sort((a, b) => b.seq - a.seq);
         return { items: all.slice(q.offset, q.offset + q.limit).map(({ prevHash: _p, payload: _x, ...s }) => s), total: all.length };
       },
       auditGet: async (id) => state.audit.find((r) => r.id === id) ?? null,
@@ -321,6 +326,22 @@ export function createFakeSources(now = Date.now()): { sources: AdminSources; st
       pactReport: async (q) => ({ filename: `pact-${q.month}${q.state ? `-${q.state}` : ''}.csv`, contentType: 'text/csv; charset=utf-8', body: 'state,order_id,recipient\nNV,VIP-100234,Ana Ruiz\n' }),
       runDrill: async () => {
         state.calls.push('compliance.runDrill');
+        // A drill writes one audit record per scenario, like the real one.
+        for (let i = 0; i < 30; i++) {
+          const seq = state.audit.length + 1;
+          state.audit.push({
+            id: `aud_${seq}`,
+            seq,
+            at: Date.now(),
+            kind: 'drill',
+            orderId: `DRILL-20261128142401-scenario_${i}`,
+            outcome: i % 3 === 0 ? 'allow' : 'deny',
+            reasonCodes: i % 3 === 0 ? [] : ['state_ship_ban'],
+            hash: `${String(seq).padStart(4, '0')}${'ab'.repeat(30)}`,
+            prevHash: state.audit[state.audit.length - 1]?.hash ?? null,
+            payload: { drill: true },
+          });
+        }
         return {
           ok: true,
           ranAt: Date.now(),

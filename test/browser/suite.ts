@@ -85,6 +85,9 @@ export function defineBrowserSuite(name: string, makeTarget: () => Promise<Brows
       await page.waitForURL(/\/admin\/connection/);
       await page.waitForSelector('#connection .badge-ok');
       expect(await page.textContent('#connection')).toContain('connected');
+      if (new URL(page.url()).searchParams.get('connected') === '1') {
+        expect(await page.textContent('.flash-ok')).toContain('Connected to Zoho');
+      }
       await shot(page, 'admin-connection-connected');
     });
 
@@ -96,11 +99,25 @@ export function defineBrowserSuite(name: string, makeTarget: () => Promise<Brows
       await shot(shop, 'storefront-age-gate');
       await shop.click('#gate-yes');
       await shop.waitForSelector('.product');
-      const firstAvailable = shop.locator('.product:not(.sold-out) button.add').first();
-      await firstAvailable.click();
+      // The product to order: the target's, or the first in stock the page does not mark as unable to ship.
+      const addButton = () =>
+        target.orderableSku ? shop.locator(`.product[data-sku="${target.orderableSku}"] button.add`) : shop.locator('.product:not(.sold-out):not(.cannot-ship) button.add').first();
+      await addButton().click();
       expect(await shop.textContent('#cart-count')).toBe('1');
       await shop.click(`.persona[data-dob="${target.personas.adultDob}"]`);
       expect(await shop.inputValue('input[name=dob]')).toBe(target.personas.adultDob);
+      // The persona ships to CA: products whose restrictedStates name CA are marked and cannot be added.
+      const state = (await shop.inputValue('input[name=state]')).toUpperCase();
+      const marked = shop.locator('.product.cannot-ship');
+      const restrictedHere = await shop.locator('.product').evaluateAll((cards, st) => cards.filter((c) => (c.getAttribute('data-restricted') ?? '').split(',').includes(st)).length, state);
+      expect(await marked.count()).toBe(restrictedHere);
+      if (restrictedHere > 0) {
+        expect(await marked.count()).toBeGreaterThan(0);
+        expect(await marked.first().locator('button.add').isDisabled()).toBe(true);
+        expect(await marked.first().textContent()).toContain(`Cannot ship to ${state}`);
+        expect(await shop.textContent('#ship-note')).toContain(`Shipping to ${state}`);
+      }
+      if (target.orderableSku) expect(await shop.locator(`.product[data-sku="${target.orderableSku}"]`).getAttribute('class')).not.toContain('cannot-ship');
       await shot(shop, 'storefront-cart');
       await shop.click('#place-order');
       await shop.waitForSelector('#result .zoho-so', { timeout: 60_000 });
@@ -110,7 +127,7 @@ export function defineBrowserSuite(name: string, makeTarget: () => Promise<Brows
       await shot(shop, 'storefront-placed');
 
       // Refused: under 21.
-      await shop.locator('.product:not(.sold-out) button.add').first().click();
+      await addButton().click();
       await shop.click(`.persona[data-dob="${target.personas.underageDob}"]`);
       await shop.click('#place-order');
       await shop.waitForSelector('#result[data-status=refused] .reasons li');
@@ -145,7 +162,19 @@ export function defineBrowserSuite(name: string, makeTarget: () => Promise<Brows
       await page.click('button:has-text("Run the drill")');
       await page.waitForSelector('.flash');
       expect(await page.textContent('.flash')).toMatch(/Drill passed/);
+      // Drill records are hidden by default (counted in a note), and each time fits on one line.
+      expect(await page.textContent('#drill-note')).toMatch(/\d+ drill records? hidden/);
+      expect(await page.locator('#audit tbody tr', { hasText: 'DRILL-' }).count()).toBe(0);
+      const whenCells = page.locator('#audit td.when');
+      for (let i = 0; i < Math.min(5, await whenCells.count()); i++) {
+        const box = (await whenCells.nth(i).locator('time').boundingBox())!;
+        expect(box.height, 'a timestamp wraps').toBeLessThan(30);
+      }
       await shot(page, 'admin-compliance-drill');
+      await page.click('#drill-note a:has-text("Show the drill records")');
+      await page.waitForURL(/kind=drill/);
+      expect(await page.locator('#audit tbody tr', { hasText: 'DRILL-' }).count()).toBeGreaterThan(0);
+      await page.goto('/admin/compliance');
       await page.click('button:has-text("Verify the chain")');
       await page.waitForSelector('.flash');
       expect(await page.textContent('.flash')).toMatch(/Audit chain verified/);
@@ -160,6 +189,16 @@ export function defineBrowserSuite(name: string, makeTarget: () => Promise<Brows
       await shot(docs, 'docs');
       expect(docErrors.filter((e) => /Content Security Policy|Refused/i.test(e))).toEqual([]);
       await docs.close();
+    });
+
+    it('serves a favicon, so browsers log no 404 for it', async () => {
+      for (const path of ['/favicon.ico', '/favicon.svg']) {
+        const res = await context.request.get(path);
+        expect(res.status(), path).toBe(200);
+        expect(res.headers()['content-type']).toMatch(/image\//);
+      }
+      await page.goto('/admin');
+      expect(await page.getAttribute('link[rel=icon]', 'href')).toBe('/favicon.svg');
     });
 
     it('logs out', async () => {

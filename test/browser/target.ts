@@ -23,6 +23,12 @@ export interface BrowserTarget {
   approveConsent(page: Page): Promise<void>;
   /** An order in the dead-letter list (the full app forces one with an emulator fault). */
   deadLetterOrder(): Promise<string>;
+  /**
+   * A product the adult persona can order to the storefront's default (CA)
+   * address. When set, the suite adds this one; otherwise the first product
+   * in stock that the page does not mark as unable to ship to the state.
+   */
+  orderableSku?: string;
   /** Date of birth of a persona that is accepted at once / refused as under 21. */
   personas: { adultDob: string; underageDob: string };
   close(): Promise<void>;
@@ -52,7 +58,8 @@ export async function fakeTarget(): Promise<BrowserTarget> {
   const granted = fake.state.connection;
   app.get('/fake-oauth/callback', async (_req, reply) => {
     fake.state.connection = { ...granted, state: 'connected', lastRefreshAt: Date.now(), accessTokenExpiresAt: Date.now() + 3600_000 };
-    return reply.redirect('/admin/connection', 302);
+    // Where the real callback lands (src/http/routes/oauth.ts).
+    return reply.redirect('/admin/connection?connected=1', 302);
   });
 
   // The public catalog and orders API, faked with the same products.

@@ -44,6 +44,10 @@ export async function startE2E(opts: {
   stockShape?: 'locations' | 'warehouses';
   tuning?: CatalogTuning;
   rollout?: string;
+  /** The server's logger (default: silent). */
+  logger?: ReturnType<typeof createLogger>;
+  /** Routes added to the same server before it listens (benchmark baselines). */
+  extraRoutes?: (app: FastifyInstance) => void;
 }): Promise<E2E> {
   const clock = opts.clock ?? systemClock;
   const store = await openTestStore(opts.kind);
@@ -54,7 +58,7 @@ export async function startE2E(opts: {
     dailyLimit: 1_000_000,
     perMinuteLimit: opts.perMinuteLimit ?? 100_000,
   });
-  const logger = createLogger('silent');
+  const logger = opts.logger ?? createLogger('silent');
   const registry = createMetricsRegistry(false);
   const alerts = new RecordingAlertSink();
   const config = testConfig({
@@ -98,6 +102,7 @@ export async function startE2E(opts: {
   const app = await createHttpServer({ logger });
   await app.register(catalog.routes);
   await app.register(catalog.webhookRoutes);
+  opts.extraRoutes?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

@@ -17,7 +17,7 @@ ${card(
     [
       { title: 'SKU', cell: (i) => html`<code>${i.sku}</code>` },
       { title: 'Name', cell: (i) => html`${i.name}${i.brand ? html`<div class="muted small">${i.brand}</div>` : ''}` },
-      { title: 'Price', cell: (i) => html`${money(i.msrpCents)}${i.clubDiscountBps ? html`<div class="muted small">club −${(i.clubDiscountBps / 100).toFixed(1)} %</div>` : ''}`, className: 'num' },
+      { title: 'Price', cell: (i) => html`${money(i.msrpCents)}${i.clubDiscountBps ? html`<div class="muted small nowrap club">club −${clubPercent(i.clubDiscountBps)}&nbsp;%</div>` : ''}`, className: 'num' },
       {
         title: 'Stock',
         cell: (i) => html`${badge(String(i.availableQuantity), i.availableQuantity <= 0 ? 'bad' : i.availableQuantity <= 3 ? 'warn' : 'ok')}${
@@ -43,4 +43,9 @@ ${card(
   )}${pager('/admin/catalog', { q: query.search }, query.offset, query.limit, p.total)}`,
   { id: 'items' },
 )}`;
+}
+
+/** 1000 bps → "10", 1250 → "12.5": no trailing ".0". */
+export function clubPercent(bps: number): string {
+  return String(Math.round(bps) / 100);
 }

@@ -1,5 +1,6 @@
 import { html, raw, type SafeHtml } from '../html.js';
 import type { Flash } from '../auth.js';
+import { FAVICON_LINK } from '../favicon.js';
 
 export interface PageContext {
   csrf: string;
@@ -39,6 +40,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml): string 
   const active = (href: string) => (href === '/admin' ? ctx.path === '/admin' : ctx.path === href || ctx.path.startsWith(`${href}/`));
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · VIP Smoke bridge</title>
+${raw(FAVICON_LINK)}
 <link rel="stylesheet" href="/admin/assets/admin.css">
 <script src="/admin/assets/admin.js" defer></script>
 <meta name="csrf-token" content="${ctx.csrf}">
@@ -54,7 +56,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml): string 
 
 export function loginPage(options: { token: string; next: string; error?: string | null; blockedForMs?: number }): string {
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · VIP Smoke bridge</title><link rel="stylesheet" href="/admin/assets/admin.css"></head>
+<title>Sign in · VIP Smoke bridge</title>${raw(FAVICON_LINK)}<link rel="stylesheet" href="/admin/assets/admin.css"></head>
 <body class="login-body"><main class="login">
 <h1>VIP Smoke <span>⇄ Zoho bridge</span></h1>
 <p class="muted">Operator dashboard. The password is ADMIN_PASSWORD (in demo mode, the one printed at start).</p>

@@ -20,6 +20,24 @@ export interface CatalogRoutesDeps {
   maxPageSize?: number;
   /** Cache-Control max-age in seconds (default 5). */
   maxAgeSeconds?: number;
+  /**
+   * How long this process reuses a serialized product (body + ETag) for
+   * GET /api/products/:sku (default 1000 ms; 0 disables). Writes by this
+   * process drop entries at once (repository generation); the TTL bounds how
+   * late other processes' writes and new reservations show up.
+   */
+  productCacheTtlMs?: number;
+  /** Clock for the cache (default Date.now). */
+  now?: () => number;
+  /** Entries kept at most (default 5000; the oldest half is dropped when full). */
+  productCacheMax?: number;
+}
+
+interface CachedProduct {
+  body: string;
+  etag: string;
+  generation: number;
+  expires: number;
 }
 
 const errorSchema = {
@@ -103,6 +121,12 @@ export function catalogRoutes(deps: CatalogRoutesDeps) {
   const maxPageSize = deps.maxPageSize ?? 100;
   const cacheControl = `public, max-age=${deps.maxAgeSeconds ?? 5}`;
   const rolloutTag = describeRollout(deps.reader.rollout);
+  const ttl = deps.productCacheTtlMs ?? 1000;
+  const now = deps.now ?? Date.now;
+  const cacheMax = deps.productCacheMax ?? 5000;
+  const cache = new Map<string, CachedProduct>();
+  // The route's own serializer, compiled once, so a cached body is byte-identical to an uncached one.
+  let serialize: ((p: unknown) => string) | null = null;
 
   return async function catalogRoutesPlugin(app: FastifyInstance): Promise<void> {
     app.get<{ Querystring: { page?: number; pageSize?: number; category?: string; q?: string } }>(
@@ -170,12 +194,35 @@ export function catalogRoutes(deps: CatalogRoutesDeps) {
         },
       },
       async (req: FastifyRequest<{ Params: { sku: string } }>, reply: FastifyReply) => {
-        const found = await deps.reader.getWithVersion(req.params.sku);
-        if (!found) throw new AppError('product_not_found', `No product with SKU ${req.params.sku}`, 404);
-        const etag = etagOf(`${rolloutTag}|${found.product.zohoItemId}:${found.version}:${found.product.availableQuantity}`);
-        reply.header('etag', etag).header('cache-control', cacheControl);
-        if (notModified(req, etag)) return reply.status(304).send();
-        return productJson(found.product);
+        const sku = req.params.sku;
+        const t = now();
+        const generation = deps.reader.generation;
+        let hit = ttl > 0 ? cache.get(sku) : undefined;
+        if (hit && (hit.expires <= t || hit.generation !== generation)) {
+          cache.delete(sku);
+          hit = undefined;
+        }
+        if (!hit) {
+          const found = await deps.reader.getWithVersion(sku);
+          if (!found) throw new AppError('product_not_found', `No product with SKU ${sku}`, 404);
+          const etag = etagOf(`${rolloutTag}|${found.product.zohoItemId}:${found.version}:${found.product.availableQuantity}`);
+          serialize ??= reply.compileSerializationSchema(productSchema as unknown as Record<string, unknown>) as (p: unknown) => string;
+          const body = serialize(productJson(found.product));
+          hit = { body, etag, generation, expires: t + ttl };
+          if (ttl > 0) {
+            if (cache.size >= cacheMax) {
+              let drop = cache.size / 2;
+              for (const k of cache.keys()) {
+                if (drop-- <= 0) break;
+                cache.delete(k);
+              }
+            }
+            cache.set(sku, hit);
+          }
+        }
+        reply.header('etag', hit.etag).header('cache-control', cacheControl);
+        if (notModified(req, hit.etag)) return reply.status(304).send();
+        return reply.type('application/json; charset=utf-8').send(hit.body);
       },
     );
 

@@ -135,6 +135,22 @@ describe('catalog and compliance tables', () => {
   });
 });
 
+describe('flash with many check lines', () => {
+  it('lists the failed checks and folds the full list of a long drill', async () => {
+    const { flashBox } = await import('../../src/admin/pages/layout.js');
+    const lines = Array.from({ length: 47 }, (_, i) => ({ ok: i !== 3, text: `check ${i}` }));
+    const out = (flashBox({ kind: 'error', message: 'Drill FAILED: 1 of 47 checks.', lines }) as { value: string }).value;
+    const [visible, folded] = out.split('<details');
+    expect(visible).toContain('✘ check 3');
+    expect(visible).not.toContain('check 4<');
+    expect(folded).toContain('All 47 checks (46 passed, 1 failed)');
+    expect(folded).toContain('✔ check 46');
+    const short = (flashBox({ kind: 'ok', message: 'ok', lines: lines.slice(4, 8) }) as { value: string }).value;
+    expect(short).not.toContain('<details');
+    expect(short).toContain('✔ check 7');
+  });
+});
+
 describe('favicon', () => {
   it('is served by the dashboard and the storefront together, and linked from the pages', async () => {
     const fake = createFakeSources();

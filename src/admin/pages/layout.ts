@@ -27,13 +27,20 @@ export function failed(what: string, error: string): SafeHtml {
   return html`<div class="panel-error" role="alert"><strong>Could not load ${what}.</strong> ${error}</div>`;
 }
 
+/** Up to this many check lines are listed; beyond it (a full drill has ~50) only the failed ones, the rest folded. */
+const FLASH_LINES_SHOWN = 8;
+
 export function flashBox(flash: Flash | null): SafeHtml | '' {
   if (!flash) return '';
-  return html`<div class="flash flash-${flash.kind}" role="status"><p>${flash.message}</p>${
-    flash.lines && flash.lines.length
-      ? html`<ul class="checks">${flash.lines.map((l) => html`<li class="${l.ok ? 'check-ok' : 'check-bad'}">${l.ok ? '✔' : '✘'} ${l.text}</li>`)}</ul>`
-      : ''
-  }</div>`;
+  const lines = flash.lines ?? [];
+  const list = (items: typeof lines) => html`<ul class="checks">${items.map((l) => html`<li class="${l.ok ? 'check-ok' : 'check-bad'}">${l.ok ? '✔' : '✘'} ${l.text}</li>`)}</ul>`;
+  let body: SafeHtml | '' = '';
+  if (lines.length > 0 && lines.length <= FLASH_LINES_SHOWN) body = list(lines);
+  else if (lines.length > FLASH_LINES_SHOWN) {
+    const bad = lines.filter((l) => !l.ok);
+    body = html`${bad.length ? list(bad) : ''}<details class="flash-more"><summary>All ${lines.length} checks (${lines.length - bad.length} passed, ${bad.length} failed)</summary>${list(lines)}</details>`;
+  }
+  return html`<div class="flash flash-${flash.kind}" role="status"><p>${flash.message}</p>${body}</div>`;
 }
 
 export function layout(ctx: PageContext, title: string, body: SafeHtml): string {

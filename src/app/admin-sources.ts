@@ -211,6 +211,7 @@ export function createAdminSources(ctx: AppContext): AdminSources {
         if (query.orderId) base = base.where('order_id', '=', query.orderId);
         if (query.outcome) base = base.where('outcome', '=', query.outcome);
         if (query.kind) base = base.where('kind', '=', query.kind);
+        if (query.excludeKind) base = base.where('kind', '!=', query.excludeKind);
         const [rows, count] = await Promise.all([
           base.selectAll().orderBy('seq', 'desc').limit(limit).offset(offset).execute(),
           base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

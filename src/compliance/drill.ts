@@ -5,6 +5,7 @@
  * written to the audit log marked as a drill. `npx dtc-bridge drill` exits
  * non-zero when any scenario fails.
  */
+import { ruleIdsOf } from './engine.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { Clock } from '../shared/clock.js';
@@ -217,7 +218,7 @@ export async function runDrill(service: ComplianceService, deps: DrillDeps): Pro
     const codes = assessment.reasons.map((r) => r.code);
     const reasonOk =
       !s.expected.reason ||
-      assessment.reasons.some((r) => r.code === s.expected.reason && (!s.expected.ruleId || r.ruleId === s.expected.ruleId));
+      assessment.reasons.some((r) => r.code === s.expected.reason && (!s.expected.ruleId || ruleIdsOf(r).includes(s.expected.ruleId)));
     results.push({
       id: s.id,
       description: s.description,

@@ -1,18 +1,10 @@
 import { badge, card, facts, formatTime, html, raw, statusBadge, timeAgo, type SafeHtml } from '../html.js';
 import type { ConnectionStatus } from '../sources.js';
 import { failed, type Loaded, type PageContext } from './layout.js';
+import { BASE_SCOPES } from '../../zoho/connection.js';
 
 /** Scopes the bridge needs (design.md); shown missing in red when the grant lacks one. */
-export const EXPECTED_SCOPES = [
-  'ZohoInventory.items.READ',
-  'ZohoInventory.contacts.READ',
-  'ZohoInventory.contacts.CREATE',
-  'ZohoInventory.contacts.UPDATE',
-  'ZohoInventory.salesorders.READ',
-  'ZohoInventory.salesorders.CREATE',
-  'ZohoInventory.salesorders.UPDATE',
-  'ZohoInventory.settings.READ',
-];
+export const EXPECTED_SCOPES: readonly string[] = BASE_SCOPES;
 
 export function connectionPage(ctx: PageContext, status: Loaded<ConnectionStatus>, options: { justConnected?: boolean } = {}): SafeHtml {
   if (!status.ok) return failed('the connection status', status.error);

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, createCustomer, harness, CLIENT } from './helpers.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../shared/reference/zoho-fixtures');
+// The reference fixtures, copied into the repo so a fresh clone has them (source: shared/reference/zoho-fixtures).
+const FIXTURES = join(import.meta.dirname, '../zoho/fixtures');
 const fixture = (name: string): any => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 
 const ANY_TYPE_KEYS = new Set(['value']);

@@ -13,7 +13,7 @@ describe('demo catalog', () => {
   afterAll(() => h.emu.close());
 
   it('has 40+ items covering every ruleset category, shisha and an unknown category', () => {
-    const rules = JSON.parse(readFileSync(join(import.meta.dirname, '../../../shared/reference/compliance-rules.draft.json'), 'utf8'));
+    const rules = JSON.parse(readFileSync(join(import.meta.dirname, '../../rules/compliance-rules.json'), 'utf8'));
     const items = h.emu.control.items();
     expect(items.length).toBeGreaterThanOrEqual(40);
     const category = (i: any) => i.custom_field_hash.cf_compliance_category_unformatted as string | undefined;

@@ -445,13 +445,11 @@ export function stalenessPromiseFrom(s: Pick<CatalogSyncStatus, 'plan' | 'stalen
       explanation: `No Zoho calls are left for sync today (${plan.usedToday} of ${plan.dailyLimit} used, the rest held for orders${plan.webhookReserveLeft > 0 ? ' and webhooks' : ''}): stock is not re-read until the budget resets in ${formatDuration(plan.msLeftInDay)}.`,
     };
   }
-  const poll = plan.pollIntervalMs === null ? 'polling off' : `polling every ${formatDuration(plan.pollIntervalMs)}`;
-  const walk = plan.reconcileIntervalMs === null ? '' : ` and a full walk of the catalog (${plan.walkCalls} call${plan.walkCalls === 1 ? '' : 's'}) every ${formatDuration(plan.walkCalls * plan.reconcileIntervalMs)}`;
-  const hooks = plan.webhooks === 'healthy' ? ' Webhooks are arriving, so polling runs at its safety-net pace.' : '';
+  // The planner says in words which bound covers which kind of change (sweep vs full walk).
   return {
     maxStalenessMs: plan.stalenessBoundMs,
-    pollIntervalMs: plan.pollIntervalMs,
+    pollIntervalMs: plan.sweepIntervalMs ?? plan.pollIntervalMs,
     reconcileIntervalMs: plan.reconcileIntervalMs,
-    explanation: `Stock is at most ${formatDuration(plan.stalenessBoundMs)} old: ${poll}${walk} fit the ${plan.syncCallsLeft} sync calls left today.${hooks}`,
+    explanation: plan.stalenessExplanation,
   };
 }

@@ -98,6 +98,8 @@ export const STATE = {
 interface SweepCursor {
   startedAt: number;
   nextPage: number;
+  /** Start of the last complete walk. */
+  prevStartedAt?: number;
 }
 
 export interface SyncHooks {
@@ -348,14 +350,15 @@ export class CatalogSync {
    * receipts, adjustments, commitments when Zoho sends for-sale aggregates),
    * whether or not it touched last_modified_time. It cannot see a transfer
    * between locations (the org total stays put): the reconciliation walk does.
-   * A walk that is stopped by the budget resumes at its page next time; a
-   * completed walk also marks items Zoho no longer lists as gone.
+   * A walk that is stopped by the budget resumes at its page next time; items
+   * that two complete walks in a row did not list are marked gone.
    */
   async sweepOnce(opts: { guard?: Guard } = {}): Promise<StepResult> {
     const now = () => this.clock.now();
     let cursor = (await this.repo.getState<SweepCursor>(STATE.sweepCursor))?.value ?? null;
     if (!cursor) cursor = { startedAt: now(), nextPage: 1 };
     const walkStartedAt = cursor.startedAt;
+    const prevWalkStartedAt = cursor.prevStartedAt;
     let listCalls = 0;
     let detailCalls = 0;
     let changed = 0;
@@ -377,7 +380,7 @@ export class CatalogSync {
         for (const id of r.needDetail) lmNewer.add(id);
         for (const id of r.stockMoved) moved.set(id, r.sigs.get(id)!);
         const more = Boolean(res.page_context?.has_more_page) && res.items.length > 0;
-        cursor = more ? { startedAt: cursor.startedAt, nextPage: page + 1 } : { startedAt: now(), nextPage: 1 };
+        cursor = more ? { ...cursor, nextPage: page + 1 } : { startedAt: now(), nextPage: 1, prevStartedAt: walkStartedAt };
         if (!more) completed = true;
         if (!more) break;
       }
@@ -406,8 +409,9 @@ export class CatalogSync {
       }
       if (sigs.size > 0) await this.repo.setListSigs(sigs);
       if (completed) {
-        // list_seen_at of every listed row is at least walkStartedAt; the rest vanished from Zoho.
-        if (await this.hasCompletedFullSync()) gone = (await this.repo.markUnlistedGoneBefore(walkStartedAt, now())).length;
+        // Gone = missed by two complete walks in a row: a deletion during a walk shifts later pages
+        // by a row, so one walk can miss a live item; two in a row cannot (short of more deletions).
+        if (prevWalkStartedAt !== undefined && (await this.hasCompletedFullSync())) gone = (await this.repo.markUnlistedGoneBefore(prevWalkStartedAt, now())).length;
       }
     } catch (err) {
       const stop = this.stopReason(err);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   extractStock,
@@ -17,7 +18,7 @@ import type { ZohoItem } from '../../src/zoho/types.js';
 import { readFileSync } from 'node:fs';
 import { LOC, makeItem } from './fake-zoho.js';
 
-const fixture = (name: string) => (JSON.parse(readFileSync(`/work/shared/reference/zoho-fixtures/${name}`, 'utf8')) as { item: ZohoItem }).item;
+const fixture = (name: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '../zoho/fixtures', name), 'utf8')) as { item: ZohoItem }).item;
 
 describe('field parsers', () => {
   it('parses checkboxes in every spelling, and refuses the rest', () => {

@@ -19,7 +19,8 @@ import { mappedFieldTypes } from './mapped-fields.js';
 /** A context for a one-shot command. In the demo it reuses a running server's emulator, or starts its own. */
 async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, options: { connect?: boolean } = {}): Promise<T> {
   const base = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr as never);
+  // Commands print their own result; the log (JSON on stderr) only carries errors unless LOG_LEVEL says otherwise.
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'error', process.stderr as never);
   let config: Config = base;
   let ownEmulator: RunningEmulator | null = null;
   if (base.demo) {
@@ -290,10 +291,10 @@ export function buildCli(): Command {
     .option('--state <XX>', 'one destination state')
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((opts: { month: string; state?: string; format: 'csv' | 'json'; out?: string }) =>
-      withContext(async (ctx) => {
-        if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) fail('--month must be YYYY-MM', 2);
-        if (opts.state && !/^[A-Za-z]{2}$/.test(opts.state)) fail('--state must be a two-letter code', 2);
+    .action((opts: { month: string; state?: string; format: 'csv' | 'json'; out?: string }) => {
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) fail('--month must be YYYY-MM', 2);
+      if (opts.state && !/^[A-Za-z]{2}$/.test(opts.state)) fail('--state must be a two-letter code', 2);
+      return withContext(async (ctx) => {
         const report = await ctx.compliance.buildPactReport({ month: opts.month, ...(opts.state ? { state: opts.state.toUpperCase() } : {}) });
         const text = opts.format === 'json' ? report.json : report.csv;
         if (opts.out) {
@@ -302,8 +303,8 @@ export function buildCli(): Command {
             `wrote ${opts.out}: ${report.totals.shipments} shipment(s), ${report.totals.units} unit(s) to ${report.totals.states} state(s)\n`,
           );
         } else process.stdout.write(text);
-      }, { connect: false }),
-    );
+      }, { connect: false });
+    });
 
   program
     .command('drill')

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/errors.js';
-import { verifyPassword } from './auth.js';
+import { operatorIdentity, verifyPassword } from './auth.js';
+import { APPROVE_NOTE_MIN } from './sources.js';
 import { sendDownload, SESSION_COOKIE, type AdminContext } from './index.js';
 
 const security = [{ adminSession: [] }];
@@ -125,6 +126,61 @@ export function registerAdminApi(app: FastifyInstance, ctx: AdminContext): void 
     async (req) => {
       await sources.orders.cancel(req.params.id);
       return { ok: true, orderId: req.params.id };
+    },
+  );
+
+  const decisionResponse = {
+    200: { type: 'object', properties: { ok: { type: 'boolean' }, orderId: { type: 'string' }, status: { type: 'string' }, changed: { type: 'boolean' }, operator: { type: 'string' } } },
+  } as const;
+
+  app.post<{ Params: { id: string }; Body: { note: string } }>(
+    '/api/admin/orders/:id/approve',
+    {
+      schema: {
+        tags,
+        security,
+        headers: csrfHeader,
+        summary: 'Approve an order held for review: queued for Zoho, the override (operator, note, original reasons) goes to the compliance audit log',
+        description: '409 `order_not_reviewable` unless the order is in review; 409 `order_not_approvable` when a reason denies it; 409 `insufficient_stock` when its expired reservation cannot be taken again. Approving twice answers `changed: false`.',
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['note'],
+          additionalProperties: false,
+          properties: { note: { type: 'string', minLength: APPROVE_NOTE_MIN, maxLength: 1000, description: 'Why the hold is overridden (audit log)' } },
+        },
+        response: decisionResponse,
+      },
+    },
+    async (req) => {
+      const note = req.body.note.trim();
+      if (note.length < APPROVE_NOTE_MIN) throw new AppError('note_required', `Say why in a note of at least ${APPROVE_NOTE_MIN} characters`, 400);
+      const operator = operatorIdentity(req.adminSession);
+      const result = await sources.orders.approve(req.params.id, note, operator);
+      req.log.info({ orderId: req.params.id, operator, changed: result.changed }, 'admin approved a held order');
+      return { ok: true, orderId: req.params.id, status: result.status, changed: result.changed, operator };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { note?: string } | undefined }>(
+    '/api/admin/orders/:id/refuse',
+    {
+      schema: {
+        tags,
+        security,
+        headers: csrfHeader,
+        summary: 'Refuse a held order (review or pending verification): stock released, refusal in the audit log',
+        description: '409 `order_not_reviewable` in any other state. Refusing twice answers `changed: false`.',
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 1000 } } },
+        response: decisionResponse,
+      },
+    },
+    async (req) => {
+      const operator = operatorIdentity(req.adminSession);
+      const result = await sources.orders.refuse(req.params.id, (req.body?.note ?? '').trim(), operator);
+      req.log.info({ orderId: req.params.id, operator, changed: result.changed }, 'admin refused a held order');
+      return { ok: true, orderId: req.params.id, status: result.status, changed: result.changed, operator };
     },
   );
 

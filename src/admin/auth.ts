@@ -80,6 +80,16 @@ export interface AdminSession {
   flash: Flash | null;
 }
 
+/**
+ * Who did it, for audit records: the dashboard has one operator account, so
+ * the identity is `admin` plus a short prefix of the session's store key
+ * (an HMAC of the session id: it tells sessions apart, and cannot be turned
+ * back into a cookie).
+ */
+export function operatorIdentity(session: Pick<AdminSession, 'key'> | null | undefined): string {
+  return session ? `admin:${session.key.slice(0, 8)}` : 'admin';
+}
+
 export interface SessionStore {
   get(key: string): Promise<AdminSession | null>;
   put(session: AdminSession): Promise<void>;

@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../shared/errors.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { hashPassword, LoginLimiter, randomToken, safeEqual, SessionManager, verifyPassword, type AdminSession, type Flash, type SessionStore } from './auth.js';
-import type { AdminOrderDetail, AdminSources, AuditRecordDetail, DownloadFile } from './sources.js';
+import { hashPassword, LoginLimiter, operatorIdentity, randomToken, safeEqual, SessionManager, verifyPassword, type AdminSession, type Flash, type SessionStore } from './auth.js';
+import { APPROVE_NOTE_MIN, type AdminOrderDetail, type AdminSources, type AuditRecordDetail, type DownloadFile } from './sources.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, loginPage, type Loaded, type PageContext } from './pages/layout.js';
 import { overviewPage } from './pages/overview.js';
@@ -255,14 +255,15 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   const hidden = { schema: { hide: true } };
 
   app.get('/admin', hidden, async (req, reply) => {
-    const [connection, budget, sync, deadLetters, alerts] = await Promise.all([
+    const [connection, budget, sync, deadLetters, needsReview, alerts] = await Promise.all([
       load(req, 'connection', () => sources.connection.status()),
       load(req, 'budget', () => sources.budget.snapshot()),
       load(req, 'sync', () => sources.sync.status()),
       load(req, 'dead letters', () => sources.orders.list({ status: 'dead_letter', limit: 1, offset: 0 })),
+      load(req, 'needs review', () => sources.orders.list({ status: 'review', limit: 1, offset: 0 })),
       load(req, 'alerts', () => sources.alerts.recent(100)),
     ]);
-    return page(req, reply, 'Overview', (c) => overviewPage(c, { connection, budget, sync, deadLetters, alerts }));
+    return page(req, reply, 'Overview', (c) => overviewPage(c, { connection, budget, sync, deadLetters, needsReview, alerts }));
   });
 
   // The OAuth callback lands here with ?connected=1 (src/http/routes/oauth.ts).
@@ -307,8 +308,12 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
   app.get<{ Querystring: Record<string, string | undefined> }>('/admin/orders', hidden, async (req, reply) => {
     const status = (req.query.status ?? '').replace(/[^a-z_]/g, '').slice(0, 40);
     const offset = intParam(req.query.offset);
-    const result = await load(req, 'orders', () => sources.orders.list({ ...(status ? { status } : {}), limit: PAGE_SIZE, offset }));
-    return page(req, reply, 'Orders', (c) => ordersPage(c, result, { status, offset, limit: PAGE_SIZE }));
+    const [result, review] = await Promise.all([
+      load(req, 'orders', () => sources.orders.list({ ...(status ? { status } : {}), limit: PAGE_SIZE, offset })),
+      load(req, 'needs review', () => sources.orders.list({ status: 'review', limit: 1, offset: 0 })),
+    ]);
+    const needsReview = review.ok ? review.value.total : null;
+    return page(req, reply, 'Orders', (c) => ordersPage(c, result, { status, offset, limit: PAGE_SIZE, needsReview }));
   });
 
   app.get<{ Params: { id: string } }>('/admin/orders/:id', hidden, async (req, reply) => {
@@ -333,6 +338,31 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
       await sources.orders.cancel(req.params.id);
       req.log.info({ orderId: req.params.id }, 'admin cancelled an order');
       return { kind: 'ok', message: `Order ${req.params.id} is cancelled.` };
+    }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { note?: string } }>('/admin/orders/:id/approve', hidden, async (req, reply) =>
+    action(req, reply, `/admin/orders/${encodeURIComponent(req.params.id)}`, async () => {
+      const note = typeof req.body?.note === 'string' ? req.body.note.trim() : '';
+      if (note.length < APPROVE_NOTE_MIN) return { kind: 'error', message: `Not approved: say why in a note of at least ${APPROVE_NOTE_MIN} characters.` };
+      const operator = operatorIdentity(req.adminSession);
+      const result = await sources.orders.approve(req.params.id, note, operator);
+      req.log.info({ orderId: req.params.id, operator, changed: result.changed }, 'admin approved a held order');
+      return result.changed
+        ? { kind: 'ok', message: `Order ${req.params.id} is approved and queued for Zoho; the override is in the audit log.` }
+        : { kind: 'info', message: `Order ${req.params.id} was already approved.` };
+    }),
+  );
+
+  app.post<{ Params: { id: string }; Body: { note?: string } }>('/admin/orders/:id/refuse', hidden, async (req, reply) =>
+    action(req, reply, `/admin/orders/${encodeURIComponent(req.params.id)}`, async () => {
+      const note = typeof req.body?.note === 'string' ? req.body.note.trim() : '';
+      const operator = operatorIdentity(req.adminSession);
+      const result = await sources.orders.refuse(req.params.id, note, operator);
+      req.log.info({ orderId: req.params.id, operator, changed: result.changed }, 'admin refused a held order');
+      return result.changed
+        ? { kind: 'ok', message: `Order ${req.params.id} is refused; its stock is released.` }
+        : { kind: 'info', message: `Order ${req.params.id} was already refused.` };
     }),
   );
 

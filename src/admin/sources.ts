@@ -113,11 +113,22 @@ export interface OrderStepView {
 
 export interface AdminOrderDetail extends AdminOrderSummary {
   lines: Array<{ sku: string; name?: string | null; quantity: number; unitPriceCents: number }>;
-  reasons: Array<{ code: string; message: string; sku?: string | null }>;
+  /** For a held order: the reasons that caused the hold. `effect` (from the compliance assessment) when known: a `deny` reason can never be approved. */
+  reasons: Array<{ code: string; message: string; sku?: string | null; effect?: 'deny' | 'review' | (string & {}) | null }>;
   steps: OrderStepView[];
   complianceDecisionId?: string | null;
   ageVerificationReference?: string | null;
 }
+
+export interface HeldDecisionResult {
+  /** The order's state after the decision. */
+  status: AdminOrderStatus;
+  /** False when the same decision had already been taken (a repeated click). */
+  changed: boolean;
+}
+
+/** Shortest note an approval accepts (the service enforces it too). */
+export const APPROVE_NOTE_MIN = 5;
 
 export interface OrderListQuery {
   /** An order status, or `dead_letter` for the dead-letter list. */
@@ -201,6 +212,15 @@ export interface AdminSources {
     /** Re-queue a dead letter. */
     retry(orderId: string): Promise<void>;
     cancel(orderId: string): Promise<void>;
+    /**
+     * Operator approval of an order held for `review` (note ≥ 5 chars): it is queued
+     * for Zoho as an allowed checkout, the override is written to the audit log.
+     * `operator` is the dashboard session's identity (default `admin`). Throws the
+     * service's AppError (409 order_not_reviewable / order_not_approvable / insufficient_stock).
+     */
+    approve(orderId: string, note: string, operator?: string): Promise<HeldDecisionResult>;
+    /** Operator refusal of a held order (review or pending verification): refused, stock released, audited. */
+    refuse(orderId: string, note: string, operator?: string): Promise<HeldDecisionResult>;
   };
   compliance: {
     auditList(query: AuditQuery): Promise<PageOf<AuditRecordSummary>>;

@@ -171,6 +171,8 @@ export function createAdminSources(ctx: AppContext): AdminSources {
         // The view leaves out who the customer is and the compliance references; the row has them.
         const row = await loadOrder(db, orderId);
         const who = customerOf(row?.input_json ?? null);
+        // What each reason does (deny / review) is in the stored assessment, not in the public reasons.
+        const effects = reasonEffects(row?.assessment_json ?? null);
         const result: AdminOrderDetail = {
           orderId: detail.orderId,
           status: detail.status,
@@ -185,7 +187,7 @@ export function createAdminSources(ctx: AppContext): AdminSources {
           deadLetter: isDeadLetter(detail.status),
           lastError: detail.lastError,
           lines: detail.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitPriceCents: l.unitPriceCents })),
-          reasons: detail.reasons.map((r) => ({ code: r.code, message: r.message, sku: r.sku ?? null })),
+          reasons: detail.reasons.map((r) => ({ code: r.code, message: r.message, sku: r.sku ?? null, effect: effects.get(reasonKey(r.code, r.sku)) ?? null })),
           steps: detail.history.map(stepView),
           complianceDecisionId: row?.decision_id ?? null,
           ageVerificationReference: row?.age_reference ?? null,
@@ -199,6 +201,16 @@ export function createAdminSources(ctx: AppContext): AdminSources {
 
       async cancel(orderId) {
         await ctx.orders.cancelOrder(orderId);
+      },
+
+      async approve(orderId, note, operator = 'admin') {
+        const answer = await ctx.orders.service.approveHeld(orderId, { operator, note });
+        return { status: answer.order.status, changed: answer.changed };
+      },
+
+      async refuse(orderId, note, operator = 'admin') {
+        const answer = await ctx.orders.service.refuseHeld(orderId, { operator, note });
+        return { status: answer.order.status, changed: answer.changed };
       },
     },
 
@@ -348,6 +360,25 @@ function customerOf(inputJson: string | null): { name: string | null; state: str
   const shipTo = isRecord(input.shipTo) ? input.shipTo : isRecord(input.shippingAddress) ? input.shippingAddress : {};
   const state = typeof shipTo.state === 'string' && shipTo.state !== '' ? shipTo.state.toUpperCase() : null;
   return { name, state };
+}
+
+function reasonKey(code: string, sku: string | null | undefined): string {
+  return `${code}\u0000${sku ?? ''}`;
+}
+
+/** Reason effects from the order's stored compliance assessment, keyed by code and SKU. */
+function reasonEffects(assessmentJson: string | null): Map<string, string> {
+  const out = new Map<string, string>();
+  const a = parseJson<unknown>(assessmentJson, null);
+  if (!isRecord(a) || !Array.isArray(a.reasons)) return out;
+  for (const r of a.reasons) {
+    if (isRecord(r) && typeof r.code === 'string' && typeof r.effect === 'string') {
+      const key = reasonKey(r.code, typeof r.sku === 'string' ? r.sku : null);
+      // One deny among duplicates wins: the page must never offer to approve it.
+      if (out.get(key) !== 'deny') out.set(key, r.effect);
+    }
+  }
+  return out;
 }
 
 /** The worker parks an order as `failed` (outbox due_at null) when its retries are spent: that is the dead-letter list, and what retry accepts. */

@@ -383,7 +383,7 @@ export function createCheckout(ctx: OrdersContext) {
   return { place, discard };
 }
 
-function insufficient(lines: Array<{ sku: string; requested: number; available: number }>): AppError {
+export function insufficient(lines: Array<{ sku: string; requested: number; available: number }>): AppError {
   return new AppError(
     'insufficient_stock',
     `Not enough stock for ${lines.map((l) => l.sku).join(', ')}`,

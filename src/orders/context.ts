@@ -81,3 +81,12 @@ export async function loadOrder(db: Kysely<Database>, orderId: string): Promise<
 export async function loadLines(db: Kysely<Database>, orderId: string): Promise<OrderLinesRow[]> {
   return db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('line_no').execute();
 }
+
+/** Queues the order for the worker (due now); re-arms an existing row. */
+export async function upsertOutbox(trx: Kysely<Database>, orderId: string, now: number): Promise<void> {
+  await trx
+    .insertInto('order_outbox')
+    .values({ order_id: orderId, due_at: now, lease_owner: null, lease_expires_at: 0, fence: 0, attempts: 0, created_at: now })
+    .onConflict((oc) => oc.column('order_id').doUpdateSet({ due_at: now, attempts: 0 }))
+    .execute();
+}

@@ -28,10 +28,11 @@ import type { CheckoutAnswer } from './checkout.js';
 import type { OrderDetail, OrderStatus, OrderSummary, OrderView } from './model.js';
 import { resolveOrdersOptions, type OrdersOptions, type OrdersOptionsInput } from './options.js';
 import { createReservationsReader } from './reservations.js';
-import { createOrdersService, type OrdersService } from './service.js';
+import { createOrdersService, type HeldDecisionAnswer, type OperatorDecision, type OrdersService } from './service.js';
 import type { ReservationsReader } from './types.js';
 import { createWorker, type OrdersWorker } from './worker.js';
 
+export type { HeldDecisionAnswer, OperatorDecision };
 export type { OrdersService, OrdersWorker, OrdersOptions, OrdersOptionsInput, CheckoutAnswer, OrderDetail, OrderSummary, OrderView, OrderStatus };
 export type { PlaceOrderRequest } from './model.js';
 
@@ -70,6 +71,9 @@ export interface OrdersModule {
   getOrder(orderId: string): Promise<OrderDetail | null>;
   retryOrder(orderId: string): Promise<OrderView>;
   cancelOrder(orderId: string): Promise<OrderView>;
+  /** Operator decisions on held orders (see OrdersService.approveHeld / refuseHeld). */
+  approveHeldOrder(orderId: string, decision: OperatorDecision): Promise<HeldDecisionAnswer>;
+  refuseHeldOrder(orderId: string, decision: OperatorDecision): Promise<HeldDecisionAnswer>;
 }
 
 export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
@@ -114,5 +118,7 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     getOrder: (id) => service.get(id),
     retryOrder: (id) => service.retry(id),
     cancelOrder: (id) => service.cancel(id),
+    approveHeldOrder: (id, d) => service.approveHeld(id, d),
+    refuseHeldOrder: (id, d) => service.refuseHeld(id, d),
   };
 }

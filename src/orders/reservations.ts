@@ -67,8 +67,17 @@ async function settleSeen(trx: Db, sku: string, stockSeenAt: number, now: number
 
 /** Reserves every line or none. Throws InsufficientStockError naming the short lines. */
 export async function reserve(db: Db, orderId: string, lines: ReserveLine[], expiresAt: number | null, now: number): Promise<void> {
+  await runTx(db, (trx) => reserveIn(trx, orderId, lines, expiresAt, now));
+}
+
+/**
+ * reserve() inside the caller's transaction (an operator approval re-reserves
+ * in the same transaction as the state change). Throwing InsufficientStockError
+ * leaves the rollback to the caller.
+ */
+export async function reserveIn(trx: Db, orderId: string, lines: ReserveLine[], expiresAt: number | null, now: number): Promise<void> {
   const sorted = [...lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
-  await runTx(db, async (trx) => {
+  {
     const short: Array<{ sku: string; requested: number; available: number }> = [];
     for (const line of sorted) {
       await trx
@@ -105,7 +114,7 @@ export async function reserve(db: Db, orderId: string, lines: ReserveLine[], exp
     }
     // Throwing rolls back every line reserved above.
     if (short.length > 0) throw new InsufficientStockError(short);
-  });
+  }
 }
 
 /**

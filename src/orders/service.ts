@@ -6,13 +6,14 @@
 import type { ComplianceAssessment } from '../compliance/types.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { fromJson, toJson } from '../store/columns.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/database.js';
 import { createCheckout, publicReasons, statusFromAssessment, type CheckoutAnswer, type StoredInput } from './checkout.js';
-import { addEvent, loadLines, loadOrder, type OrdersContext } from './context.js';
+import { addEvent, loadLines, loadOrder, upsertOutbox, type OrdersContext } from './context.js';
 import { eventView, orderView, type OrderDetail, type OrderStatus, type OrderSummary, type OrderView, type PlaceOrderRequest } from './model.js';
 import { expiredReservationOrders, forgetReservations, releaseReservations, runTx, setExpiry } from './reservations.js';
 import { finalizeCancel, type OrdersWorker } from './worker.js';
+import { createHeldDecisions, type HeldDecisionAnswer, type OperatorDecision } from './held.js';
+
+export type { HeldDecisionAnswer, OperatorDecision };
 
 export interface OrdersService {
   place(request: PlaceOrderRequest, idempotencyKey?: string): Promise<CheckoutAnswer>;
@@ -24,6 +25,15 @@ export interface OrdersService {
   resume(orderId: string): Promise<OrderView>;
   /** For the AgeChecker webhook: resumes every order waiting on this verification. */
   resumeByAgeReference(reference: string): Promise<number>;
+  /**
+   * Operator approval of a `review` hold (note ≥ 5 chars): re-reserves stock if the
+   * reservation is gone (409 insufficient_stock), records the override in the audit
+   * log, queues the order for the worker. 409 order_not_reviewable in another state,
+   * 409 order_not_approvable when a reason denies. Approving twice is a no-op.
+   */
+  approveHeld(orderId: string, decision: OperatorDecision): Promise<HeldDecisionAnswer>;
+  /** Operator refusal of a held order (review or pending_verification): refused, stock released, audited. Idempotent. */
+  refuseHeld(orderId: string, decision: OperatorDecision): Promise<HeldDecisionAnswer>;
   sweep(): Promise<void>;
   pollHolds(): Promise<void>;
 }
@@ -273,13 +283,7 @@ export function createOrdersService(ctx: OrdersContext, getWorker: () => OrdersW
     }
   }
 
-  return { place: checkout.place, get, list, retry, cancel, resume, resumeByAgeReference, sweep, pollHolds };
-}
+  const held = createHeldDecisions(ctx, view);
 
-async function upsertOutbox(trx: Kysely<Database>, orderId: string, now: number): Promise<void> {
-  await trx
-    .insertInto('order_outbox')
-    .values({ order_id: orderId, due_at: now, lease_owner: null, lease_expires_at: 0, fence: 0, attempts: 0, created_at: now })
-    .onConflict((oc) => oc.column('order_id').doUpdateSet({ due_at: now, attempts: 0 }))
-    .execute();
+  return { place: checkout.place, get, list, retry, cancel, resume, resumeByAgeReference, approveHeld: held.approveHeld, refuseHeld: held.refuseHeld, sweep, pollHolds };
 }

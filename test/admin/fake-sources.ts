@@ -195,6 +195,22 @@ export function createFakeSources(now = Date.now()): { sources: AdminSources; st
         reasons: [{ code: 'age_verification_pending', message: 'Waiting for the photo ID check' }],
         steps: [{ at: now - 5 * 60_000, step: 'compliance', status: 'pending', detail: 'waiting for AgeChecker' }],
       },
+      {
+        orderId: 'VIP-100238',
+        status: 'review',
+        createdAt: now - 12 * 60_000,
+        updatedAt: now - 12 * 60_000,
+        customerName: 'Eli Quinn',
+        email: 'eli@example.com',
+        shipState: 'NV',
+        totalCents: 2199,
+        zohoSalesOrderId: null,
+        deadLetter: false,
+        lines: [{ sku: 'VAPE-JUUL-VIR', name: 'JUUL pods Virginia Tobacco 5%', quantity: 1, unitPriceCents: 2199 }],
+        reasons: [{ code: 'age_provider_unavailable', message: 'Age verification is unavailable right now; a person will review the order', effect: 'review' }],
+        complianceDecisionId: 'dec_05',
+        steps: [{ at: now - 12 * 60_000, step: 'compliance', status: 'review', detail: JSON.stringify({ outcome: 'review', reasons: ['age_provider_unavailable'] }) }],
+      },
     ],
     audit: [1, 2, 3].map((seq) => ({
       id: `aud_${seq}`,
@@ -308,6 +324,31 @@ export function createFakeSources(now = Date.now()): { sources: AdminSources; st
         o.status = 'cancelled';
         o.deadLetter = false;
         o.steps.push({ at: Date.now(), step: 'cancel', status: 'ok', detail: 'cancelled by the operator' });
+      },
+      // As the real service behaves: review only, idempotent, a deny reason is never approved.
+      approve: async (id, note, operator) => {
+        state.calls.push(`orders.approve:${id}:${operator ?? ''}:${note}`);
+        const o = order(id);
+        if (o.status !== 'review') {
+          if (o.steps.some((s) => s.step === 'operator' && s.status === 'approved')) return { status: o.status, changed: false };
+          throw new AppError('order_not_reviewable', `Order ${id} is ${o.status}; only orders held for review can be approved`, 409);
+        }
+        if (o.reasons.some((r) => r.effect === 'deny')) throw new AppError('order_not_approvable', `Order ${id} has a reason that refuses it`, 409);
+        o.status = 'accepted';
+        o.reasons = [{ code: 'operator_approved', message: 'Approved after review' }];
+        o.steps.push({ at: Date.now(), step: 'operator', status: 'approved', detail: JSON.stringify({ operator, note }) });
+        return { status: o.status, changed: true };
+      },
+      refuse: async (id, note, operator) => {
+        state.calls.push(`orders.refuse:${id}:${operator ?? ''}:${note}`);
+        const o = order(id);
+        if (o.status !== 'review' && o.status !== 'pending_verification') {
+          if (o.status === 'refused' && o.steps.some((s) => s.step === 'operator' && s.status === 'refused')) return { status: o.status, changed: false };
+          throw new AppError('order_not_reviewable', `Order ${id} is ${o.status}; only held orders can be refused`, 409);
+        }
+        o.status = 'refused';
+        o.steps.push({ at: Date.now(), step: 'operator', status: 'refused', detail: JSON.stringify({ operator, note }) });
+        return { status: o.status, changed: true };
       },
     },
     compliance: {

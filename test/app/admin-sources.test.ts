@@ -272,6 +272,43 @@ describe('createAdminSources over a real AppContext and the Zoho emulator', () =
     expect(emu.control.salesOrders().find((s) => s.reference_number === body.orderId)!.status).toBe('void');
   });
 
+  it('orders: a review hold shows its reasons with their effect, is approved to placed (audited) or refused (released)', async () => {
+    // The demo age provider's "outage" persona: the order is held for a person to decide.
+    const outage = { email: 'olive@example.com', firstName: 'Olive', lastName: 'Tage', dob: '1994-04-04', phone: null };
+    const held = orderBody({ customer: outage });
+    expect((await ctx.orders.service.place(held)).order.status).toBe('review');
+    const count = await sources.orders.list({ status: 'review', limit: 1, offset: 0 });
+    expect(count.total).toBeGreaterThanOrEqual(1);
+    const detail = (await sources.orders.get(held.orderId))!;
+    expect(detail.status).toBe('review');
+    expect(detail.reasons.length).toBeGreaterThan(0);
+    expect(detail.reasons.every((r) => r.effect === 'review')).toBe(true);
+
+    await expect(sources.orders.approve(held.orderId, 'ok')).rejects.toMatchObject({ code: 'note_required' });
+    expect(await sources.orders.approve(held.orderId, 'Checked the ID with the customer', 'admin:abcd1234')).toEqual({ status: 'accepted', changed: true });
+    expect(await sources.orders.approve(held.orderId, 'Checked the ID with the customer', 'admin:abcd1234')).toEqual({ status: 'accepted', changed: false });
+    await ctx.orders.worker.drain();
+    const after = (await sources.orders.get(held.orderId))!;
+    expect(after.status, after.lastError ?? '').toBe('placed');
+    expect(emu.control.salesOrders().filter((s) => s.reference_number === held.orderId)).toHaveLength(1);
+    expect(after.steps.find((s) => s.step === 'operator')).toMatchObject({ status: 'approved' });
+    const audit = await sources.compliance.auditList({ orderId: held.orderId, kind: 'resume', limit: 10, offset: 0 });
+    expect(audit.items).toHaveLength(1);
+    expect(audit.items[0]!.outcome).toBe('allow');
+    expect(audit.items[0]!.reasonCodes[0]).toBe('operator_approved');
+    expect(audit.items[0]!.reasonCodes.slice(1)).toEqual(detail.reasons.map((r) => r.code));
+    const record = (await sources.compliance.auditGet(audit.items[0]!.id))!;
+    expect(JSON.stringify(record.payload)).toContain('admin:abcd1234');
+    await expect(sources.orders.refuse(held.orderId, '')).rejects.toMatchObject({ code: 'order_not_reviewable' });
+
+    const other = orderBody({ customer: { ...outage, email: 'olive2@example.com' } });
+    expect((await ctx.orders.service.place(other)).order.status).toBe('review');
+    expect(await sources.orders.refuse(other.orderId, '')).toEqual({ status: 'refused', changed: true });
+    const refused = (await sources.orders.get(other.orderId))!;
+    expect(refused.reasons.map((r) => r.code)).toContain('operator_refused');
+    expect((await ctx.compliance.verifyAuditChain()).ok).toBe(true);
+  });
+
   it('compliance: audit list and record, chain verification, export, PACT report, drill', async () => {
     const list = await sources.compliance.auditList({ orderId: placed.orderId, limit: 20, offset: 0 });
     expect(list.total).toBe(1);

@@ -1,5 +1,5 @@
 import { badge, card, facts, formatDuration, formatTime, html, money, postButton, statusBadge, table, timeAgo, type SafeHtml } from '../html.js';
-import type { AdminOrderDetail, AdminOrderSummary, OrderStepView, PageOf } from '../sources.js';
+import { APPROVE_NOTE_MIN, type AdminOrderDetail, type AdminOrderSummary, type OrderStepView, type PageOf } from '../sources.js';
 import { failed, type Loaded, type PageContext } from './layout.js';
 import { pager } from './pager.js';
 
@@ -9,7 +9,7 @@ export const ORDER_FILTERS: Array<[string, string]> = [
   ['placed', 'Placed'],
   ['accepted', 'Accepted (syncing)'],
   ['pending_verification', 'Pending verification'],
-  ['review', 'Review'],
+  ['review', 'Needs review'],
   ['refused', 'Refused'],
   ['failed', 'Failed'],
   ['cancelled', 'Cancelled'],
@@ -21,10 +21,22 @@ export function orderStatusCell(o: Pick<AdminOrderSummary, 'status' | 'deadLette
   return html`${statusBadge(o.status)}${o.deadLetter ? html` ${badge('dead letter', 'bad')}` : ''}`;
 }
 
-export function ordersPage(ctx: PageContext, page: Loaded<PageOf<AdminOrderSummary>>, query: { status: string; offset: number; limit: number }): SafeHtml {
+export function ordersPage(
+  ctx: PageContext,
+  page: Loaded<PageOf<AdminOrderSummary>>,
+  query: { status: string; offset: number; limit: number; needsReview?: number | null },
+): SafeHtml {
+  const review = query.needsReview ?? null;
   const filter = html`<nav class="filters" aria-label="Filter by state">${ORDER_FILTERS.map(
-    ([value, label]) => html`<a href="/admin/orders${value ? `?status=${value}` : ''}" class="chip${query.status === value ? ' chip-active' : ''}">${label}</a>`,
-  )}</nav>`;
+    ([value, label]) =>
+      html`<a href="/admin/orders${value ? `?status=${value}` : ''}" class="chip${query.status === value ? ' chip-active' : ''}"${value === 'review' ? html` id="needs-review"` : ''}>${label}${
+        value === 'review' && review !== null ? html` <span class="review-count">(${String(review)})</span>` : ''
+      }</a>`,
+  )}</nav>${
+    review && query.status !== 'review'
+      ? html`<p class="flash flash-info" id="needs-review-banner">${String(review)} held order${review === 1 ? '' : 's'} need${review === 1 ? 's' : ''} a decision. <a href="/admin/orders?status=review">Review them →</a></p>`
+      : ''
+  }`;
   if (!page.ok) return html`${filter}${failed('the orders', page.error)}`;
   const p = page.value;
   return html`${filter}
@@ -64,6 +76,7 @@ export function orderDetailPage(ctx: PageContext, order: Loaded<AdminOrderDetail
         })
   }</div>`;
   return html`<p><a href="/admin/orders">← all orders</a></p>
+${o.status === 'review' ? reviewPanel(ctx, o) : ''}
 <div class="grid2">
 ${card(
   'Order',
@@ -103,6 +116,41 @@ ${card(
 }
 
 /**
+ * The decision an operator takes on an order held for review: the reasons
+ * that held it, then Approve (with a required note) and Refuse. An order with
+ * a reason that denies it gets no Approve form (the service refuses it too).
+ */
+export function reviewPanel(ctx: PageContext, o: AdminOrderDetail): SafeHtml {
+  const id = encodeURIComponent(o.orderId);
+  const denying = o.reasons.filter((r) => r.effect === 'deny');
+  const reasons = o.reasons.length
+    ? html`<ul class="reasons hold-reasons">${o.reasons.map(
+        (r) =>
+          html`<li data-code="${r.code}"><code>${r.code}</code> ${r.message}${r.sku ? html` <span class="muted">(${r.sku})</span>` : ''}${
+            r.effect === 'deny' ? html` ${badge('refuses', 'bad')}` : r.effect === 'review' ? html` ${badge('holds', 'warn')}` : ''
+          }</li>`,
+      )}</ul>`
+    : html`<p class="muted">No reason was recorded.</p>`;
+  const approve = denying.length
+    ? html`<p class="error-text">This order cannot be approved: ${denying.map((r) => r.code).join(', ')} refuses it. Refuse it or let the hold expire.</p>`
+    : html`<form method="post" action="/admin/orders/${id}/approve" class="stack" id="approve-form" data-confirm="${`Approve order ${o.orderId}? It is sent to Zoho and the override is written to the compliance audit log.`}">
+<input type="hidden" name="_csrf" value="${ctx.csrf}">
+<label>Why it can ship <input type="text" name="note" required minlength="${String(APPROVE_NOTE_MIN)}" maxlength="1000" size="50" placeholder="e.g. ID checked by phone with the customer"></label>
+<button type="submit" class="btn btn-primary">Approve</button></form>`;
+  const refuse = html`<form method="post" action="/admin/orders/${id}/refuse" class="stack" id="refuse-form" data-confirm="${`Refuse order ${o.orderId}? Its stock is released and the customer sees it refused.`}">
+<input type="hidden" name="_csrf" value="${ctx.csrf}">
+<label>Note (optional) <input type="text" name="note" maxlength="1000" size="50"></label>
+<button type="submit" class="btn btn-danger">Refuse</button></form>`;
+  return card(
+    'Needs review',
+    html`<p>The compliance checks held this order for a person to decide. Approving overrides the hold: the order is placed in Zoho and your note goes to the audit log with the reasons below.</p>
+${reasons}
+<div class="actions">${approve}${refuse}</div>`,
+    { id: 'review', tone: 'warn' },
+  );
+}
+
+/**
  * One timeline entry. The dot and the badge share one colour: green for a
  * step that succeeded, amber for a retry or a wait, red for a failure. An
  * error is red only on a failed step; on a retry it is what the attempt
@@ -130,7 +178,7 @@ function stepLabel(step: string): string {
   return step.replace(/[._]/g, ' ');
 }
 
-const OK_STATUSES = new Set(['ok', 'done', 'placed', 'succeeded', 'success', 'accepted', 'allow', 'allowed', 'created', 'confirmed', 'adjusted', 'received', 'sent', 'reserved', 'released', 'completed', 'updated', 'found', 'matched', 'verified', 'cancelled', 'salesorder_voided', 'adjustment_reversed']);
+const OK_STATUSES = new Set(['ok', 'done', 'approved', 'placed', 'succeeded', 'success', 'accepted', 'allow', 'allowed', 'created', 'confirmed', 'adjusted', 'received', 'sent', 'reserved', 'released', 'completed', 'updated', 'found', 'matched', 'verified', 'cancelled', 'salesorder_voided', 'adjustment_reversed']);
 const BAD_STATUSES = new Set(['failed', 'error', 'dead_letter', 'refused', 'deny', 'denied', 'rejected', 'expired']);
 
 /** Green for success, red for failure, amber for the rest (retries, waits, holds). */

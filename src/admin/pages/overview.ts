@@ -9,6 +9,8 @@ export function overviewPage(
     budget: Loaded<BudgetSnapshot>;
     sync: Loaded<SyncStatusView>;
     deadLetters: Loaded<PageOf<AdminOrderSummary>>;
+    /** Orders held for review (only `total` is read). Optional: an older caller may not pass it. */
+    needsReview?: Loaded<PageOf<AdminOrderSummary>>;
     alerts: Loaded<AlertRecord[]>;
   },
 ): SafeHtml {
@@ -17,6 +19,7 @@ export function overviewPage(
   const s = data.sync;
   const d = data.deadLetters;
   const a = data.alerts;
+  const r = data.needsReview;
   const dayAgo = ctx.now - 24 * 3600_000;
   return html`<div class="grid3">
 ${c.ok
@@ -34,6 +37,11 @@ ${s.ok
 ${d.ok
   ? card('Dead letters', html`<p class="big">${d.value.total > 0 ? badge(String(d.value.total), 'bad') : badge('0', 'ok')}</p><a href="/admin/orders?status=dead_letter">orders →</a>`, { tone: d.value.total > 0 ? 'bad' : 'ok', id: 'ov-dead' })
   : failed('the dead letters', d.error)}
+${!r
+  ? ''
+  : r.ok
+    ? card('Needs review', html`<p class="big">${r.value.total > 0 ? badge(String(r.value.total), 'warn') : badge('0', 'ok')}</p><a href="/admin/orders?status=review">orders held for a decision →</a>`, { tone: r.value.total > 0 ? 'warn' : 'ok', id: 'ov-review' })
+    : failed('the orders held for review', r.error)}
 ${a.ok
   ? card('Alerts (24 h)', html`<p class="big">${(() => {
       const recent = a.value.filter((x) => x.raisedAt >= dayAgo);

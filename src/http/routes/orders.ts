@@ -166,7 +166,41 @@ export function ordersAdminRoutes(service: OrdersService) {
       const view = await service.cancel(id);
       return reply.status(view.status === 'cancelled' ? 200 : 202).send(view);
     });
+    // The dashboard (src/admin/api.ts) has its own twins that take the operator from the session;
+    // these take it from the body, for a mount behind another authentication.
+    app.post(
+      '/api/admin/orders/:id/approve',
+      { schema: { tags: ['admin'], summary: 'Approve an order held for review (operator override, audited)', params: orderIdParams, body: decisionBody(true) } },
+      async (req) => {
+        const { id } = req.params as { id: string };
+        const body = req.body as { note: string; operator?: string };
+        const answer = await service.approveHeld(id, { operator: body.operator ?? 'operator', note: body.note });
+        return { ...answer.order, changed: answer.changed };
+      },
+    );
+    app.post(
+      '/api/admin/orders/:id/refuse',
+      { schema: { tags: ['admin'], summary: 'Refuse a held order (stock released, audited)', params: orderIdParams, body: decisionBody(false) } },
+      async (req) => {
+        const { id } = req.params as { id: string };
+        const body = (req.body ?? {}) as { note?: string; operator?: string };
+        const answer = await service.refuseHeld(id, { operator: body.operator ?? 'operator', note: body.note ?? null });
+        return { ...answer.order, changed: answer.changed };
+      },
+    );
   };
+}
+
+function decisionBody(noteRequired: boolean) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    ...(noteRequired ? { required: ['note'] } : {}),
+    properties: {
+      note: { type: 'string', ...(noteRequired ? { minLength: 5 } : {}), maxLength: 1000 },
+      operator: { type: 'string', minLength: 1, maxLength: 100 },
+    },
+  } as const;
 }
 
 export { AppError };

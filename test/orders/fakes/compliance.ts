@@ -2,6 +2,7 @@
  * A ComplianceService with simple, visible rules:
  * - under 21 → deny `under_age`; shipping to UT with a flavored line → deny `flavored_ban` on that line;
  * - no ageVerification or a reference starting with `pending` → review + pendingVerification;
+ * - a reference starting with `outage` → provider error: review (a person decides), not pending;
  * - `settle(reference, status)` changes what a later assess / check returns.
  */
 import type {
@@ -16,11 +17,15 @@ import type {
 
 export class FakeCompliance implements ComplianceService {
   decisions: Array<{ orderId: string; kind: string; outcome: string }> = [];
+  /** Every recorded assessment in full, with the audit context (operator decisions are checked on it). */
+  recorded: Array<{ orderId: string; kind: string; assessment: ComplianceAssessment; input: CheckoutComplianceInput }> = [];
   shipments: PactShipmentRecord[] = [];
   cancelledShipments: string[] = [];
   settled = new Map<string, 'accepted' | 'denied'>();
   assessCalls = 0;
   failAssess = false;
+  /** Makes recordDecision throw (the caller's transaction must roll back). */
+  failRecord = false;
   private n = 0;
   private listeners: Array<(e: AgeWebhookEvent) => void | Promise<void>> = [];
 
@@ -50,15 +55,17 @@ export class FakeCompliance implements ComplianceService {
     if (!ref) status = 'not_created';
     else if (settled) status = settled;
     else if (ref.startsWith('pending')) status = 'pending';
+    else if (ref.startsWith('outage')) status = 'error';
     if (status === 'denied') reasons.push({ code: 'age_verification_denied', message: 'Age verification failed', effect: 'deny' });
     if (status === 'pending' || status === 'not_created') reasons.push({ code: 'age_verification_pending', message: 'Age verification in progress', effect: 'review' });
+    if (status === 'error') reasons.push({ code: 'age_provider_unavailable', message: 'Age verification is unavailable; a person will review the order', effect: 'review' });
     const deny = reasons.some((r) => r.effect === 'deny');
     const review = reasons.some((r) => r.effect === 'review');
     const pact = input.lines.some((l) => l.complianceCategory?.startsWith('vape') ?? false);
     return {
       decisionId: `dec_${++this.n}`,
       outcome: deny ? 'deny' : review ? 'review' : 'allow',
-      pendingVerification: !deny && review,
+      pendingVerification: !deny && review && reasons.every((r) => r.code === 'age_verification_pending'),
       reasons,
       requirements: [],
       pactShipment: pact,
@@ -70,8 +77,10 @@ export class FakeCompliance implements ComplianceService {
     };
   }
 
-  async recordDecision(_db: unknown, a: ComplianceAssessment, c: { orderId: string; kind: string }) {
+  async recordDecision(_db: unknown, a: ComplianceAssessment, c: { orderId: string; kind: string; input: CheckoutComplianceInput }) {
+    if (this.failRecord) throw new Error('audit store down');
     this.decisions.push({ orderId: c.orderId, kind: c.kind, outcome: a.outcome });
+    this.recorded.push({ orderId: c.orderId, kind: c.kind, assessment: structuredClone(a), input: c.input });
     return { auditId: `aud_${this.decisions.length}` };
   }
 

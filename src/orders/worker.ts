@@ -20,6 +20,13 @@ import { zohoRate } from './pricing.js';
 import { consume, releaseReservations, runTx } from './reservations.js';
 import type { StoredInput } from './checkout.js';
 import type { OrdersRow } from './tables.js';
+
+/** Zoho refusing a contact id we cached (deleted or merged there): 404/1002 on the contact, or an invalid customer_id. */
+export function isStaleContactError(err: unknown): boolean {
+  if (!(err instanceof ZohoApiError)) return false;
+  const aboutContact = /contact|customer/i.test(err.zohoMessage) || /\/contacts\//.test(err.endpoint);
+  return aboutContact && (err.httpStatus === 404 || err.zohoCode === 1002 || (err.httpStatus === 400 && err.zohoCode === 2));
+}
 import type { SalesOrderFieldNames } from './options.js';
 
 export class LeaseLostError extends Error {
@@ -149,7 +156,7 @@ export function createWorker(ctx: OrdersContext, jobs: WorkerPeriodicJobs): Orde
     }
   }
 
-  async function pushOrder(claim: Claim, initial: OrdersRow): Promise<void> {
+  async function pushOrder(claim: Claim, initial: OrdersRow, contactRefreshed = false): Promise<void> {
     let order = initial;
     const opts: CallOptions = { priority: 'order', signal: claim.signal };
     const reload = async () => (order = (await loadOrder(db, claim.orderId))!);
@@ -189,7 +196,20 @@ export function createWorker(ctx: OrdersContext, jobs: WorkerPeriodicJobs): Orde
       if (!so) {
         await persist(claim, { so_sent: 1 });
         await ctx.hook('salesorder.before', claim.orderId);
-        so = await ctx.zoho.salesOrders.create(await salesOrderInput(order), opts);
+        try {
+          so = await ctx.zoho.salesOrders.create(await salesOrderInput(order), opts);
+        } catch (err) {
+          // The cached contact was deleted or merged in Zoho: Zoho refused the
+          // customer, so nothing was created. Forget it and redo the contact once.
+          if (contactRefreshed || !isStaleContactError(err)) throw err;
+          await forgetContact(order.customer_email, order.zoho_contact_id);
+          await persist(
+            claim,
+            { zoho_contact_id: null, zoho_shipping_address_id: null, zoho_billing_address_id: null, so_sent: 0 },
+            { step: 'contact', status: 'stale', detail: { contactId: order.zoho_contact_id, error: (err as Error).message } },
+          );
+          return pushOrder(claim, (await reload())!, true);
+        }
         await ctx.hook('salesorder.after', claim.orderId);
       }
       await persist(
@@ -312,7 +332,10 @@ export function createWorker(ctx: OrdersContext, jobs: WorkerPeriodicJobs): Orde
     await finalizeCancel(ctx, order, async (trx) => guard(trx, claim));
   }
 
-  async function ensureContact(order: OrdersRow, opts: CallOptions) {
+  async function ensureContact(
+    order: OrdersRow,
+    opts: CallOptions,
+  ): Promise<{ contactId: string; shippingAddressId: string; billingAddressId: string | null; created: boolean; calls: number }> {
     const input = fromJson<StoredInput & { shipTo?: PostalAddress }>(order.input_json, {} as StoredInput);
     const email = order.customer_email;
     const shipTo = input.shipTo ?? input.shippingAddress;
@@ -375,10 +398,23 @@ export function createWorker(ctx: OrdersContext, jobs: WorkerPeriodicJobs): Orde
         ?.address_id ?? null;
     if (!shippingAddressId) {
       calls++;
-      shippingAddressId = (await ctx.zoho.contacts.addAddress(contactId, shipAddr, opts)).address_id;
+      try {
+        shippingAddressId = (await ctx.zoho.contacts.addAddress(contactId, shipAddr, opts)).address_id;
+      } catch (err) {
+        // A cached contact that Zoho no longer has: look it up (or create it) afresh, once.
+        if (!cached || !isStaleContactError(err)) throw err;
+        await forgetContact(email, contactId);
+        const again = await ensureContact(order, opts);
+        return { ...again, calls: again.calls + calls };
+      }
       await cacheAddress(contactId, key, shippingAddressId);
     }
     return { contactId, shippingAddressId, billingAddressId, created, calls };
+  }
+
+  async function forgetContact(email: string, contactId: string | null): Promise<void> {
+    await db.deleteFrom('order_contacts').where('email', '=', email).execute();
+    if (contactId) await db.deleteFrom('order_contact_addresses').where('contact_id', '=', contactId).execute();
   }
 
   async function cacheAddress(contactId: string, key: string, addressId: string): Promise<void> {

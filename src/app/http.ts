@@ -40,6 +40,7 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
   await app.register(httpMetricsPlugin, { registry: ctx.registry });
   await app.register(healthRoutes, {
     registry: ctx.registry,
+    metricsToken: config.METRICS_TOKEN ?? null,
     checks: [
       databaseCheck(() => pingStore(ctx.store)),
       zohoConnectionCheck(() => ctx.zoho.connection.status(), { allowNotConnected: config.demo }),

@@ -64,6 +64,7 @@ export const envSchema = z.object({
   RESERVATION_TTL_SECONDS: positiveInt(900),
   ORDER_HOLD_TTL_SECONDS: positiveInt(7200),
   SALES_ORDER_FIELD_MAP: optionalString,
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   STOREFRONT_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
 
   TOKEN_ENCRYPTION_KEY: optionalString,
@@ -113,6 +114,7 @@ export const SECRET_VARIABLES = [
   'SESSION_SECRET',
   'AUDIT_HASH_KEY',
   'STOREFRONT_API_KEY',
+  'METRICS_TOKEN',
   'AGECHECKER_API_KEY',
   'AGECHECKER_SECRET',
   'USPS_CLIENT_SECRET',

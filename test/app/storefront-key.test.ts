@@ -9,11 +9,12 @@ import { buildHttpApp } from '../../src/app/http.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 const KEY = 'shop-backend-key-0123456789abcdef';
+const METRICS = 'metrics-token-0123456789';
 let ctx: AppContext;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  const config = testConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'dtc-key-')), STOREFRONT_API_KEY: KEY });
+  const config = testConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'dtc-key-')), STOREFRONT_API_KEY: KEY, METRICS_TOKEN: METRICS });
   ctx = await createAppContext(config, { logger: createLogger('silent') });
   app = await buildHttpApp(ctx, { adminPassword: 'x-admin-password', storefront: false });
 });
@@ -40,5 +41,12 @@ describe('STOREFRONT_API_KEY', () => {
   it('leaves the catalog public', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/products' });
     expect(res.statusCode).toBe(200);
+  });
+
+  it('guards /metrics with METRICS_TOKEN', async () => {
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS}` } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('http_request_duration_seconds');
   });
 });

@@ -120,7 +120,10 @@ export async function run(): Promise<void> {
   const usedNow = async () => (await zoho.budget.snapshot()).usedToday;
   let orderCalls = 0;
   let customerId = '';
-  const pending = new Map<string, { since: number; kind: Kind }>();
+  const pending = new Map<string, { since: number; kind: Kind; promisedMs?: number | null }>();
+  // Per transfer: the walk bound the planner promised when it happened, and the staleness seen.
+  const transferSeen: Array<{ at: number; promisedMs: number | null; seenMs: number }> = [];
+  let lastPlan: { walkBoundMs: number | null } | null = null;
   const worst: Record<Kind, number> = { order: 0, adjustment: 0, transfer: 0, edit: 0 };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -164,12 +167,13 @@ export async function run(): Promise<void> {
           emu.control.updateItem(e.item.id, { rate: 10 + Math.floor(rnd() * 3000) / 100 });
           continue; // not a stock change
         }
-        if (!pending.has(e.item.sku)) pending.set(e.item.sku, { since: clock.now(), kind: e.kind });
+        if (!pending.has(e.item.sku)) pending.set(e.item.sku, { since: clock.now(), kind: e.kind, ...(e.kind === 'transfer' ? { promisedMs: lastPlan?.walkBoundMs ?? null } : {}) });
       }
       const r = await settle(catalog.scheduler.tick());
+      if (r.plan) lastPlan = r.plan;
       if (process.env.BENCH_DEBUG && (clock.now() - day0) % 3_600_000 === 0 && r.plan) {
         const p = r.plan;
-        console.log(new Date(clock.now()).toISOString().slice(11, 16), `used ${p.usedToday} orderRes ${p.orderReserveLeft} left ${p.syncCallsLeft} sweep ${p.sweepIntervalMs} rec ${p.reconcileIntervalMs} poll ${p.pollIntervalMs}`, JSON.stringify(p.usedByClass), r.ran.join(','));
+        console.log(new Date(clock.now()).toISOString().slice(11, 16), `used ${p.usedToday} orderRes ${p.orderReserveLeft} left ${p.syncCallsLeft} sweep ${p.sweepIntervalMs} rec ${p.reconcileIntervalMs} (${p.walkClass}) walkBound ${p.walkBoundMs} poll ${p.pollIntervalMs}`, JSON.stringify(p.usedByClass), r.ran.join(','));
       }
       maxUsed = Math.max(maxUsed, await usedNow());
       if (r.plan && clock.now() > day0 + 3_600_000) {
@@ -181,8 +185,10 @@ export async function run(): Promise<void> {
         const it = items.find((x) => x.sku === sku)!;
         const truth = Math.max(0, Math.floor(locStock(it.id).forSale));
         const shown = (await catalog.reader.getBySku(sku, { includeHidden: true }))?.availableQuantity;
-        if (shown === truth) pending.delete(sku);
-        else worst[p.kind] = Math.max(worst[p.kind], clock.now() - p.since);
+        if (shown === truth) {
+          pending.delete(sku);
+          if (p.kind === 'transfer') transferSeen.push({ at: p.since, promisedMs: p.promisedMs ?? null, seenMs: clock.now() - p.since });
+        } else worst[p.kind] = Math.max(worst[p.kind], clock.now() - p.since);
       }
     }
     const wall = performance.now() - t0;
@@ -196,6 +202,12 @@ export async function run(): Promise<void> {
     console.log(`worst staleness: adjustments ${min(worst.adjustment)} (goal <= 15 min, ratio ${(worst.adjustment / 900_000).toFixed(2)}), orders ${min(worst.order)}, transfers ${min(worst.transfer)}; still stale at midnight: ${pending.size}`);
     console.log(`planner bounds: aggregate moves ${min(boundAgg)}, any move (walk) ${min(boundWalk)}`);
     console.log(`planner says: ${explanation}`);
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    console.log(
+      `transfers (at: seen / walk bound promised then): ${transferSeen.map((t) => `${hhmm(t.at)}: ${min(t.seenMs)} / ${t.promisedMs === null ? 'none' : min(t.promisedMs)}`).join('; ')}`,
+    );
+    const broken = transferSeen.filter((t) => t.promisedMs !== null && t.seenMs > t.promisedMs + 60_000).length;
+    console.log(`transfers seen later than the walk bound promised when they happened: ${broken} of ${transferSeen.length}`);
     console.log(`(simulation wall ${(wall / 1000).toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`);
   } finally {
     await catalog.close();

@@ -118,7 +118,7 @@ export interface CatalogModule {
     pollOnce(opts?: { guard?: Guard }): Promise<StepResult>;
     /** One aggregate sweep (list pages, detail reads only for items whose aggregates moved). */
     sweepOnce(opts?: { guard?: Guard }): Promise<StepResult>;
-    reconcileOnce(opts?: { guard?: Guard; batchSize?: number }): Promise<StepResult>;
+    reconcileOnce(opts?: { guard?: Guard; batchSize?: number; cls?: 'reconcile' | 'walk' }): Promise<StepResult>;
     processWebhookQueue(): Promise<StepResult>;
     fetchImages(opts?: { limit?: number }): Promise<StepResult>;
     refreshItems: CatalogReader['refreshItems'];

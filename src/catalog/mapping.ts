@@ -198,6 +198,18 @@ export function parseRiskLevel(value: unknown): RiskLevel | undefined {
 
 /** `Tobacco - Cigars` → `tobacco_cigars`; ruleset ids pass through unchanged. */
 export function slugify(value: string): string {
+  // Categories repeat across a catalog: a sync maps each name once.
+  let slug = slugMemo.get(value);
+  if (slug !== undefined) return slug;
+  slug = slugifyText(value);
+  if (slugMemo.size >= 1000) slugMemo.clear();
+  slugMemo.set(value, slug);
+  return slug;
+}
+
+const slugMemo = new Map<string, string>();
+
+function slugifyText(value: string): string {
   return value
     .trim()
     .toLowerCase()
@@ -371,50 +383,92 @@ export function mapListFields(item: ZohoItem): Omit<MappedItem, 'msrpCents' | 'c
   };
 }
 
+/**
+ * The `custom_fields[]` entries by api_name (or placeholder when api_name is
+ * absent), first entry winning: the same answer as readCustomField, from one
+ * pass over the array instead of one per logical field.
+ */
+function customFieldIndex(item: ZohoItem): Map<string, unknown> | null {
+  const list = item.custom_fields;
+  if (!Array.isArray(list) || list.length === 0) return null;
+  const idx = new Map<string, unknown>();
+  for (const f of list) {
+    if (!f) continue;
+    const key = f.api_name !== undefined ? f.api_name : f.placeholder;
+    if (typeof key === 'string' && !idx.has(key)) idx.set(key, f.value);
+  }
+  return idx;
+}
+
+function readIndexed(item: ZohoItem, idx: Map<string, unknown> | null, apiName: string): { found: boolean; value: unknown } {
+  if (idx !== null && idx.has(apiName)) {
+    const value = idx.get(apiName);
+    return { found: !isEmpty(value), value };
+  }
+  const hash = item.custom_field_hash;
+  if (hash && typeof hash === 'object') {
+    if (Object.prototype.hasOwnProperty.call(hash, `${apiName}_unformatted`)) {
+      const v = hash[`${apiName}_unformatted`];
+      if (!isEmpty(v)) return { found: true, value: v };
+    }
+    if (Object.prototype.hasOwnProperty.call(hash, apiName)) {
+      const v = hash[apiName];
+      return { found: !isEmpty(v), value: v };
+    }
+  }
+  return { found: false, value: undefined };
+}
+
+function badField(problems: FieldProblem[], fieldMap: FieldMap, field: LogicalField, value: unknown): void {
+  problems.push({ field, problem: 'invalid', detail: `${fieldMap[field]} has an unusable value ${JSON.stringify(value)?.slice(0, 60)}` });
+}
+
+function missingField(problems: FieldProblem[], fieldMap: FieldMap, field: LogicalField): void {
+  problems.push({ field, problem: 'missing', detail: `${fieldMap[field]} is not set` });
+}
+
 /** A detail (with custom fields) to every catalog field, with the problems found. */
 export function mapItem(item: ZohoItem, fieldMap: FieldMap = DEFAULT_FIELD_MAP): MappedItem {
   const base = mapListFields(item);
   const problems: FieldProblem[] = [];
-  const read = (f: LogicalField) => readCustomField(item, fieldMap[f]);
-  const bad = (field: LogicalField, value: unknown) =>
-    problems.push({ field, problem: 'invalid', detail: `${fieldMap[field]} has an unusable value ${JSON.stringify(value)?.slice(0, 60)}` });
-  const missing = (field: LogicalField) => problems.push({ field, problem: 'missing', detail: `${fieldMap[field]} is not set` });
+  // Module-level helpers, not closures: a full sync maps every item, and closures cost per call.
+  const idx = customFieldIndex(item);
 
   // Text: the DTC copy wins, Zoho's description otherwise.
-  const desc = read('description');
+  const desc = readIndexed(item, idx, fieldMap.description);
   const description = desc.found && typeof desc.value === 'string' ? desc.value.trim() : base.zohoDescription;
 
   // MSRP falls back to the Zoho rate (types.ts contract); both missing is a problem.
   let msrpCents = base.rateCents ?? 0;
-  const msrp = read('msrp');
+  const msrp = readIndexed(item, idx, fieldMap.msrp);
   if (msrp.found) {
     const c = parseMoneyCents(msrp.value);
-    if (c === undefined) bad('msrp', msrp.value);
+    if (c === undefined) badField(problems, fieldMap, 'msrp', msrp.value);
     else msrpCents = c;
   } else if (base.rateCents === null) problems.push({ field: 'msrp', problem: 'missing', detail: `${fieldMap.msrp} and the Zoho rate are both empty` });
 
   let clubDiscountBps = 0;
-  const club = read('clubDiscount');
+  const club = readIndexed(item, idx, fieldMap.clubDiscount);
   if (club.found) {
     const b = parsePercentBps(club.value);
-    if (b === undefined) bad('clubDiscount', club.value);
+    if (b === undefined) badField(problems, fieldMap, 'clubDiscount', club.value);
     else clubDiscountBps = b;
   }
 
   // Compliance fields: missing or unusable → the safe value.
   let ageRequired = true;
-  const age = read('ageRequired');
+  const age = readIndexed(item, idx, fieldMap.ageRequired);
   if (age.found) {
     const b = parseCheckbox(age.value);
-    if (b === undefined) bad('ageRequired', age.value);
+    if (b === undefined) badField(problems, fieldMap, 'ageRequired', age.value);
     else ageRequired = b;
-  } else missing('ageRequired');
+  } else missingField(problems, fieldMap, 'ageRequired');
 
   let restrictedStates: string[] = [];
-  const rs = read('restrictedStates');
+  const rs = readIndexed(item, idx, fieldMap.restrictedStates);
   if (rs.found) {
     const parsed = parseStateList(rs.value);
-    if (!parsed) bad('restrictedStates', rs.value);
+    if (!parsed) badField(problems, fieldMap, 'restrictedStates', rs.value);
     else {
       restrictedStates = parsed.states;
       if (parsed.unknown.length > 0) {
@@ -424,36 +478,37 @@ export function mapItem(item: ZohoItem, fieldMap: FieldMap = DEFAULT_FIELD_MAP):
   }
 
   let complianceCategory: string | null = null;
-  const cat = read('complianceCategory');
+  const cat = readIndexed(item, idx, fieldMap.complianceCategory);
   if (cat.found) {
     const v = Array.isArray(cat.value) && cat.value.length === 1 ? cat.value[0] : cat.value;
-    if (typeof v === 'string' && slugify(v) !== '') complianceCategory = slugify(v);
-    else bad('complianceCategory', cat.value);
-  } else missing('complianceCategory');
+    const slug = typeof v === 'string' ? slugify(v) : '';
+    if (slug !== '') complianceCategory = slug;
+    else badField(problems, fieldMap, 'complianceCategory', cat.value);
+  } else missingField(problems, fieldMap, 'complianceCategory');
 
   let flavored = false;
-  const fl = read('flavored');
+  const fl = readIndexed(item, idx, fieldMap.flavored);
   if (fl.found) {
     const b = parseCheckbox(fl.value);
     if (b === undefined) {
-      bad('flavored', fl.value);
+      badField(problems, fieldMap, 'flavored', fl.value);
       flavored = true;
     } else flavored = b;
   }
 
   let riskLevel: RiskLevel = 'high';
-  const rl = read('riskLevel');
+  const rl = readIndexed(item, idx, fieldMap.riskLevel);
   if (rl.found) {
     const r = parseRiskLevel(rl.value);
-    if (r === undefined) bad('riskLevel', rl.value);
+    if (r === undefined) badField(problems, fieldMap, 'riskLevel', rl.value);
     else riskLevel = r;
-  } else missing('riskLevel');
+  } else missingField(problems, fieldMap, 'riskLevel');
 
   let dtcEnabled = false;
-  const de = read('dtcEnabled');
+  const de = readIndexed(item, idx, fieldMap.dtcEnabled);
   if (de.found) {
     const b = parseCheckbox(de.value);
-    if (b === undefined) bad('dtcEnabled', de.value);
+    if (b === undefined) badField(problems, fieldMap, 'dtcEnabled', de.value);
     else dtcEnabled = b;
   }
 

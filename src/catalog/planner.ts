@@ -13,7 +13,12 @@
  *   the budget allows; then to the rolling RECONCILIATION walk (detail reads
  *   of the whole catalog, 50 per call), which alone sees moves the aggregates
  *   cannot reveal (a transfer between locations leaves the org total
- *   unchanged); then images. The walk always keeps a minimum share.
+ *   unchanged); then images. The walk always keeps a minimum share. It is
+ *   paced over the rest of the day against the poll cap (what the sweeps
+ *   leave), with slack (walkPaceShare) for an evening busier than forecast;
+ *   its batches go at `reconcile` priority until the ledger's reconcile cap,
+ *   then at `poll` priority (class `walk`), so it never stops at 70 % of the
+ *   day with the poll band unused.
  * Two bounds are promised (see Plan.stalenessExplanation): `stalenessBoundMs`
  * for changes that move an org aggregate or last_modified_time (one sweep
  * period), `walkBoundMs` for every change (one full walk).
@@ -24,7 +29,8 @@ import type { BudgetSnapshot, ZohoPriority } from '../zoho/types.js';
 import { DEFAULT_DAILY_SHARE } from '../zoho/budget.js';
 import type { Clock } from '../shared/clock.js';
 
-export type SyncCallClass = 'poll' | 'sweep' | 'sweep-detail' | 'reconcile' | 'image' | 'webhook' | 'full' | 'refresh';
+/** `walk`: a reconciliation batch at `poll` priority, once the ledger's reconcile share of the day is used up. */
+export type SyncCallClass = 'poll' | 'sweep' | 'sweep-detail' | 'reconcile' | 'walk' | 'image' | 'webhook' | 'full' | 'refresh';
 
 export interface BudgetSource {
   snapshot(): BudgetSnapshot | Promise<BudgetSnapshot>;
@@ -62,6 +68,8 @@ export interface PlannerOptions {
   listPageSize?: number;
   /** Share of the sync calls kept for the reconciliation walk even when the sweep then misses its target (default 0: the sweep's bound comes first, the walk gets what is left). */
   minReconcileShare?: number;
+  /** Part of the walk's room until midnight that sets its pace (default 0.5; the rest is slack for a busier evening than forecast). */
+  walkPaceShare?: number;
   /**
    * The Zoho budget ledger's per-priority caps (a `poll` call is refused once the
    * day's total reaches poll × limit, a `reconcile` one at reconcile × limit);
@@ -110,11 +118,17 @@ export interface Plan {
   /** Calls the ledger will still accept today at `poll` / `reconcile` priority, after the order and webhook reserves. */
   pollRoom: number;
   reconcileRoom: number;
+  /**
+   * The call class of the next walk batch: `reconcile` while the ledger takes
+   * reconcile-priority calls, then `walk` (poll priority) for what the poll
+   * share leaves after the sweeps planned until midnight; null: no walk.
+   */
+  walkClass?: 'reconcile' | 'walk' | null;
 }
 
 /** Ledger priority of each catalog call class (sync.ts uses the same map). */
 export function ledgerPriority(cls: SyncCallClass): ZohoPriority {
-  if (cls === 'poll' || cls === 'sweep' || cls === 'sweep-detail') return 'poll';
+  if (cls === 'poll' || cls === 'sweep' || cls === 'sweep-detail' || cls === 'walk') return 'poll';
   if (cls === 'webhook') return 'webhook';
   return 'reconcile';
 }
@@ -151,6 +165,7 @@ export class SyncPlanner {
       minSweepIntervalMs: 5 * 60_000,
       listPageSize: 200,
       minReconcileShare: 0,
+      walkPaceShare: 0.5,
       ledgerShares: {},
       ...options,
     };
@@ -240,13 +255,21 @@ export class SyncPlanner {
           sweepCalls += pollCalls;
         }
       }
-      // Walk calls also count toward the poll cap the sweeps need until midnight.
+      // Walk calls also count toward the poll cap the sweeps need until midnight. Paced evenly over
+      // what is left of the day: the reconcile cap (70 %) comes before the poll cap (85 %), so a walk
+      // paced to the reconcile room alone would stop in the evening and leave the poll band unused;
+      // past the reconcile cap its batches go at poll priority, inside what the sweeps leave.
+      // Only part of that room sets the pace (walkPaceShare): the order forecast is pro rata while
+      // checkouts cluster in shop hours, so an evening can hold fewer calls than the morning thought;
+      // what the pace leaves stays in the room and speeds the walk up later instead of stopping it.
       const walk = Math.min(syncCallsLeft - sweepCalls - imageCalls, pollRoom - sweepCalls);
-      reconcileIntervalMs = reconcileRoom > 0 ? interval(walk, this.o.minReconcileIntervalMs) : null;
+      reconcileIntervalMs = walk >= 1 ? interval(Math.max(1, walk * this.o.walkPaceShare), this.o.minReconcileIntervalMs) : null;
     } else if (syncCallsLeft > 0) {
       pollIntervalMs = interval(syncCallsLeft * this.o.pollShare, this.o.minPollIntervalMs);
-      reconcileIntervalMs = interval(syncCallsLeft * (1 - this.o.pollShare - imageShare), this.o.minReconcileIntervalMs);
+      reconcileIntervalMs = reconcileRoom >= 1 || pollRoom >= 1 ? interval(syncCallsLeft * (1 - this.o.pollShare - imageShare), this.o.minReconcileIntervalMs) : null;
     }
+    const walkClass: Plan['walkClass'] = reconcileIntervalMs === null ? null : reconcileRoom >= 1 ? 'reconcile' : pollRoom >= 1 ? 'walk' : null;
+    if (walkClass === null) reconcileIntervalMs = null;
     const imageIntervalMs = interval(imageCalls, this.o.minReconcileIntervalMs);
     if (healthy) {
       if (pollIntervalMs !== null) pollIntervalMs = Math.max(pollIntervalMs, this.o.healthyPollIntervalMs);
@@ -261,8 +284,9 @@ export class SyncPlanner {
       stalenessExplanation =
         `A stock change that moves an item's org-wide aggregates (stock on hand, available, for-sale when Zoho lists it) or its last_modified_time ` +
         `shows within ${min(stalenessBoundMs)} (one sweep of ${sweepPages} list call(s) plus ~${sweepDetail.toFixed(1)} detail call(s)). ` +
-        `A move no aggregate reveals (a transfer between locations, a commitment when the list has no for-sale figures) shows within ${min(walkBoundMs)} (one detail walk of ${Math.ceil(walkCalls)} calls` +
-        `${reconcileRoom <= 0 ? "; the walk is paused: the budget ledger refuses reconcile-priority calls above its reconcile share of the day" : ''})` +
+        `A move no aggregate reveals (a transfer between locations, a commitment when the list has no for-sale figures) shows within ${min(walkBoundMs)} (one detail walk of ${Math.ceil(walkCalls)} calls, paced over the rest of the day` +
+        `${walkClass === 'walk' ? "; the ledger's reconcile share of the day is used up, so the walk runs at poll priority in what the sweeps leave of the poll share" : ''}` +
+        `${walkClass === null ? '; the walk waits: the sweeps need what is left of the poll share today' : ''})` +
         `${healthy ? '; webhooks are healthy, so most changes arrive within seconds and these are safety nets' : ''}.`;
     } else if (pollIntervalMs !== null && reconcileIntervalMs !== null) {
       stalenessBoundMs = Math.round(Math.ceil(walkCalls) * reconcileIntervalMs + pollIntervalMs);
@@ -296,6 +320,7 @@ export class SyncPlanner {
       stalenessExplanation,
       pollRoom,
       reconcileRoom,
+      walkClass,
     };
   }
 

@@ -35,9 +35,19 @@ export interface ApplyResult {
 
 type Db = Kysely<Database>;
 
+/** What a list page said about items also read in detail (full sync). */
+export interface ListFacts {
+  seenAt: number;
+  sigs: Map<string, string>;
+}
+
+/** Rows per multi-row statement (well under SQLite's and PostgreSQL's bound-parameter limits). */
+const BULK_ROWS = 200;
+
 interface BulkRow {
   id: string;
-  cur: CatalogItemRow;
+  /** Absent for an item the catalog does not hold yet (the upsert inserts it). */
+  cur: CatalogItemRow | undefined;
   imageKey: string | null;
   problems: FieldProblem[];
   oldProblems: string[];
@@ -74,24 +84,29 @@ export class CatalogRepository {
     if (this.parent) this.parent.generation++;
   }
 
-  /** Details (from /itemdetails or GET /items/:id) read starting at `readAt`. */
-  async applyDetails(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
+  /**
+   * Details (from /itemdetails or GET /items/:id) read starting at `readAt`.
+   * `list`: the items were also listed (full sync) at `seenAt` with these
+   * stock signatures; recorded in the same write, so a listed-and-detailed row
+   * is written once.
+   */
+  async applyDetails(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number, list?: ListFacts): Promise<ApplyResult> {
     if (items.length === 0 || this.db.isTransaction) {
       try {
-        return await this.applyDetailsIn(items, readAt, ctx, now);
+        return await this.applyDetailsIn(items, readAt, ctx, now, list);
       } finally {
         if (items.length > 0) this.bump();
       }
     }
     // One transaction per batch: one commit instead of one per item (most of the CPU of a big sync).
     try {
-      return await this.db.transaction().execute((trx) => new CatalogRepository(trx, this).applyDetailsIn(items, readAt, ctx, now));
+      return await this.db.transaction().execute((trx) => new CatalogRepository(trx, this).applyDetailsIn(items, readAt, ctx, now, list));
     } finally {
       this.bump();
     }
   }
 
-  private async applyDetailsIn(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number): Promise<ApplyResult> {
+  private async applyDetailsIn(items: ZohoItem[], readAt: number, ctx: MappingContext, now: number, list?: ListFacts): Promise<ApplyResult> {
     const result: ApplyResult = { inserted: 0, fieldsApplied: 0, stockApplied: 0, changed: [], skippedOlder: 0, newProblems: [], imagesToFetch: [] };
     if (items.length === 0) return result;
     const ids = items.map((i) => String(i.item_id));
@@ -135,29 +150,19 @@ export class CatalogRepository {
         fields_seen_at: readAt,
       };
       const stockValues = { zoho_quantity: stock.quantity, zoho_quantity_raw: stock.raw, stock_seen_at: readAt };
-      const row = existing.get(id);
-      if (!row) {
+      const cur = existing.get(id);
+      if (!cur) {
+        // New to the catalog: inserted by the multi-row upsert below (a concurrent insert meets its guard).
         const problems = [...m.problems, ...stockProblems];
-        const inserted = await this.db
-          .insertInto('catalog_items')
-          .values({ item_id: id, ...fieldValues, ...stockValues, list_seen_at: 0, mapping_problems: JSON.stringify(problems.map(problemText)), image_fetched_key: null, image_file: null, image_content_type: null, version: 1, created_at: now, updated_at: now })
-          .onConflict((oc) => oc.column('item_id').doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
-          result.inserted++;
-          result.fieldsApplied++;
-          result.stockApplied++;
-          result.changed.push(id);
-          if (m.imageKey) result.imagesToFetch.push(id);
-          await this.replaceProblems(id, problems, null, now, result);
-          continue;
+        const problemsText = JSON.stringify(problems.map(problemText));
+        const values: Record<string, unknown> = { item_id: id, ...fieldValues, ...stockValues, mapping_problems: problemsText };
+        if (list) {
+          values.list_seen_at = list.seenAt;
+          values.list_stock_sig = list.sigs.get(id) ?? null;
         }
-        // Lost an insert race with another writer: fall through to the guarded update.
-        const fresh = await this.db.selectFrom('catalog_items').selectAll().where('item_id', '=', id).executeTakeFirst();
-        if (!fresh) continue;
-        existing.set(id, fresh);
+        bulk.push({ id, cur: undefined, imageKey: m.imageKey, problems, oldProblems: [], problemsText, values });
+        continue;
       }
-      const cur = existing.get(id)!;
       const inLm = m.lastModifiedMs;
       const curLm = cur.zoho_last_modified_ms;
       const fieldsNewer =
@@ -179,7 +184,12 @@ export class CatalogRepository {
       const visibleChange = VISIBLE_KEYS.some((k) => k in next && (next as Record<string, unknown>)[k] !== (cur as unknown as Record<string, unknown>)[k]);
       if (fieldsNewer && stockNewer && visibleChange) {
         // The common case of a sync (a full re-read): written below in multi-row statements.
-        bulk.push({ id, cur, imageKey: m.imageKey, problems: [...m.problems, ...stockProblems], oldProblems, problemsText, values: { item_id: id, ...fieldValues, ...stockValues, mapping_problems: problemsText } });
+        const values: Record<string, unknown> = { item_id: id, ...fieldValues, ...stockValues, mapping_problems: problemsText };
+        if (list) {
+          values.list_seen_at = list.seenAt;
+          values.list_stock_sig = list.sigs.get(id) ?? null;
+        }
+        bulk.push({ id, cur, imageKey: m.imageKey, problems: [...m.problems, ...stockProblems], oldProblems, problemsText, values });
         continue;
       }
       let q = this.db.updateTable('catalog_items').where('item_id', '=', id);
@@ -221,29 +231,54 @@ export class CatalogRepository {
         await this.replaceProblems(id, [...(fieldsNewer ? m.problems : []), ...(stockNewer ? stockProblems : [])], { fields: fieldsNewer, stock: stockNewer, old: oldProblems }, now, result);
       }
     }
-    if (bulk.length > 0) await this.writeBulk(bulk, now, result);
+    const listed = new Set<string>();
+    if (bulk.length > 0) await this.writeBulk(bulk, now, result, list ? listed : undefined);
+    if (list) {
+      // Rows written without their list facts (unchanged, older, or guarded away) still were listed.
+      const rest = [...seen].filter((id) => !listed.has(id));
+      if (rest.length > 0) await this.markListed(rest, list);
+    }
     return result;
   }
 
+  /** Records that items were listed at `seenAt` (never moving list_seen_at back) with these stock signatures. */
+  private async markListed(ids: string[], list: ListFacts): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db.updateTable('catalog_items').set({ list_seen_at: list.seenAt }).where('item_id', 'in', ids.slice(i, i + 500)).where('list_seen_at', '<', list.seenAt).execute();
+    }
+    const sigs = new Map<string, string>();
+    for (const id of ids) {
+      const sig = list.sigs.get(id);
+      if (sig !== undefined) sigs.set(id, sig);
+    }
+    if (sigs.size > 0) await this.setListSigs(sigs);
+  }
+
   /**
-   * One upsert per 100 items: the per-item guard (newer last_modified_time or
+   * One upsert per BULK_ROWS items: the per-item guard (newer last_modified_time or
    * same time read later; stock read later) is repeated in the conflict WHERE,
    * so a concurrent newer write still wins, and RETURNING says which rows took it.
    * ON CONFLICT … DO UPDATE … WHERE and RETURNING work on SQLite (≥ 3.35) and PostgreSQL.
    */
-  private async writeBulk(bulk: BulkRow[], now: number, result: ApplyResult): Promise<void> {
+  private async writeBulk(bulk: BulkRow[], now: number, result: ApplyResult, listed?: Set<string>): Promise<void> {
     const cols = Object.keys(bulk[0]!.values);
     // Built as text (not through the query builder): compiling ~1,800 value nodes per batch was a third of a full sync's CPU.
-    const setList = [...cols.filter((c) => c !== 'item_id'), 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ');
+    const setList = [...cols.filter((c) => c !== 'item_id'), 'updated_at']
+      .map((c) =>
+        c === 'list_seen_at'
+          ? 'list_seen_at = case when catalog_items.list_seen_at > excluded.list_seen_at then catalog_items.list_seen_at else excluded.list_seen_at end'
+          : `${c} = excluded.${c}`,
+      )
+      .join(', ');
     const tail =
       ` on conflict (item_id) do update set ${setList}, version = catalog_items.version + 1` +
       ' where (catalog_items.zoho_last_modified_ms is null or catalog_items.zoho_last_modified_ms < excluded.zoho_last_modified_ms' +
       ' or (catalog_items.zoho_last_modified_ms = excluded.zoho_last_modified_ms and catalog_items.fields_seen_at <= excluded.fields_seen_at))' +
       ' and catalog_items.stock_seen_at <= excluded.stock_seen_at returning item_id';
-    for (let i = 0; i < bulk.length; i += 100) {
-      const chunk = bulk.slice(i, i + 100);
+    for (let i = 0; i < bulk.length; i += BULK_ROWS) {
+      const chunk = bulk.slice(i, i + BULK_ROWS);
       const returned = await this.rawInsert(
-        chunk.map((b) => ({ ...b.values, list_seen_at: 0, image_fetched_key: null, image_file: null, image_content_type: null, version: 1, created_at: now, updated_at: now })),
+        chunk.map((b) => ({ list_seen_at: 0, image_fetched_key: null, image_file: null, image_content_type: null, version: 1, created_at: now, updated_at: now, ...b.values })),
         tail,
       );
       const applied = new Set(returned.map((r) => String(r.item_id)));
@@ -252,25 +287,29 @@ export class CatalogRepository {
           result.skippedOlder++;
           continue;
         }
+        listed?.add(b.id);
+        if (!b.cur) result.inserted++;
         result.fieldsApplied++;
         result.stockApplied++;
         result.changed.push(b.id);
-        if (b.imageKey && b.imageKey !== b.cur.image_fetched_key) result.imagesToFetch.push(b.id);
-        if (b.problemsText !== b.cur.mapping_problems) await this.replaceProblems(b.id, b.problems, { fields: true, stock: true, old: b.oldProblems }, now, result);
+        if (b.imageKey && b.imageKey !== b.cur?.image_fetched_key) result.imagesToFetch.push(b.id);
+        if (!b.cur) {
+          if (b.problems.length > 0) await this.replaceProblems(b.id, b.problems, null, now, result);
+        } else if (b.problemsText !== b.cur.mapping_problems) await this.replaceProblems(b.id, b.problems, { fields: true, stock: true, old: b.oldProblems }, now, result);
       }
     }
   }
 
-  /** Multi-row insert built as text, 100 rows per statement (same columns in every row). */
+  /** Multi-row insert built as text, BULK_ROWS rows per statement (same columns in every row). */
   private async rawInsert(rows: Array<Record<string, unknown>>, tail: string): Promise<Array<Record<string, unknown>>> {
     if (rows.length === 0) return [];
     const ph = await this.placeholderStyle();
     const cols = Object.keys(rows[0]!);
     const out: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < rows.length; i += 100) {
+    for (let i = 0; i < rows.length; i += BULK_ROWS) {
       const params: unknown[] = [];
       const tuples: string[] = [];
-      for (const r of rows.slice(i, i + 100)) {
+      for (const r of rows.slice(i, i + BULK_ROWS)) {
         const marks: string[] = [];
         for (const c of cols) {
           params.push(r[c] ?? null);

@@ -148,8 +148,9 @@ export class CatalogScheduler {
       }
       if (plan.syncCallsLeft >= 1 && (await this.due('reconcile', plan.reconcileIntervalMs, STATE.lastReconcile))) {
         this.markRun('reconcile', plan.reconcileIntervalMs);
-        await this.sync.reconcileOnce({ guard: this.guard, batchSize: plan.reconcileBatchSize });
-        ran.push('reconcile');
+        const cls = plan.walkClass === 'walk' ? 'walk' : 'reconcile';
+        await this.sync.reconcileOnce({ guard: this.guard, batchSize: plan.reconcileBatchSize, cls });
+        ran.push(cls);
         plan = await this.currentPlan();
       }
       if (plan.syncCallsLeft >= 1 && (await this.due('poll', plan.pollIntervalMs, STATE.lastPoll))) {

@@ -12,8 +12,8 @@ import type { Clock } from '../shared/clock.js';
 import type { AlertSink } from '../observability/alerts.js';
 import type { ZohoInventoryApi, ZohoItem, ZohoPriority } from '../zoho/types.js';
 import { ZohoBudgetExceededError } from '../zoho/errors.js';
-import { CatalogRepository, type ApplyResult, type MappingContext } from './repository.js';
-import { formatZohoTime, parseZohoTime, problemText, zohoOffsetMinutes, type FieldProblem } from './mapping.js';
+import { CatalogRepository, type ApplyResult, type ListFacts, type MappingContext } from './repository.js';
+import { formatZohoTime, listStockSig, parseZohoTime, problemText, zohoOffsetMinutes, type FieldProblem } from './mapping.js';
 import { ledgerPriority, type SyncCallClass, type SyncPlanner } from './planner.js';
 import { imageFileName, removeImage, saveImage } from './images.js';
 
@@ -65,6 +65,11 @@ interface FullSyncCheckpoint {
   listed: number;
   detailAfter: string | null;
   detailed: number;
+  /** Ids of the last listed page whose detail reads the budget stopped (their list rows are stored). */
+  pendingIds?: string[];
+  /** Page-by-page walk (each list page read in detail at once); absent in checkpoints of the older two-pass sync. */
+  pageWalk?: boolean;
+  goneMarked?: boolean;
 }
 
 interface PollCursor {
@@ -165,11 +170,65 @@ export class CatalogSync {
     return { calls, changed, returned };
   }
 
-  async apply(items: ZohoItem[], readAt: number, source: string): Promise<ApplyResult> {
-    const result = await this.repo.applyDetails(items, readAt, this.ctx, this.clock.now());
+  async apply(items: ZohoItem[], readAt: number, source: string, list?: ListFacts): Promise<ApplyResult> {
+    const result = await this.repo.applyDetails(items, readAt, this.ctx, this.clock.now(), list);
     if (result.newProblems.length > 0) this.problemsThisRun.push(...result.newProblems);
     this.hooks.onApplied?.(result, source);
     return result;
+  }
+
+  /**
+   * Full sync, one list page: its items read in detail (batches of
+   * detailBatchSize) and written in one pass with the page's list facts.
+   * When the budget or guard stops the reads, what was read is written, the
+   * unread rows are stored from the list (hidden until detailed) and returned
+   * as `pendingIds` for the checkpoint, and the stop comes back in `stop`.
+   */
+  private async detailListPage(rows: ZohoItem[], seenAt: number, guard?: Guard): Promise<{ calls: number; detailed: number; pendingIds: string[]; stop?: unknown }> {
+    const ids: string[] = [];
+    const sigs = new Map<string, string>();
+    for (const row of rows) {
+      const id = String(row.item_id);
+      if (sigs.has(id)) continue;
+      sigs.set(id, listStockSig(row));
+      ids.push(id);
+    }
+    const batch = Math.max(1, this.options.detailBatchSize);
+    // The first read's start stands for the page: older is the safe side of every guard.
+    const readAt = this.clock.now();
+    const got: ZohoItem[] = [];
+    const missing: string[] = [];
+    let calls = 0;
+    let done = 0;
+    let stop: unknown;
+    for (; done < ids.length; done += batch) {
+      const chunk = ids.slice(done, done + batch);
+      try {
+        const items = await this.call('full', guard, () => this.zoho.items.getMany(chunk, { priority: 'reconcile' }));
+        calls++;
+        if (items.length > 0) {
+          const have = new Set<string>();
+          for (const it of items) have.add(String(it.item_id));
+          for (const id of chunk) if (!have.has(id)) missing.push(id);
+        }
+        for (const it of items) got.push(it);
+      } catch (err) {
+        if (!this.stopReason(err)) throw err;
+        stop = err;
+        break;
+      }
+    }
+    if (got.length > 0) await this.apply(got, readAt, 'full', { seenAt, sigs });
+    const pendingIds = ids.slice(done);
+    if (pendingIds.length > 0) {
+      const pending = new Set(pendingIds);
+      await this.repo.applyListRows(rows.filter((r) => pending.has(String(r.item_id))), seenAt, this.clock.now(), { sigs: 'store' });
+    }
+    if (missing.length > 0) {
+      this.logger.info({ missing: missing.slice(0, 20), count: missing.length }, 'catalog: items no longer returned by Zoho, marked gone');
+      await this.repo.markGone(missing, this.clock.now());
+    }
+    return { calls, detailed: Math.min(done, ids.length), pendingIds, ...(stop ? { stop } : {}) };
   }
 
   /** One alert per sync run for problems first seen in it (the sink dedupes further). */
@@ -194,7 +253,7 @@ export class CatalogSync {
     const now = () => this.clock.now();
     let cp = opts.restart ? null : (await this.repo.getState<FullSyncCheckpoint>(STATE.fullSync))?.value ?? null;
     if (!cp) {
-      cp = { runStartedAt: now(), phase: 'list', nextPage: 1, listed: 0, detailAfter: null, detailed: 0 };
+      cp = { runStartedAt: now(), phase: 'list', nextPage: 1, listed: 0, detailAfter: null, detailed: 0, pageWalk: true };
       await this.repo.setState(STATE.fullSync, cp, now());
     }
     let calls = 0;
@@ -207,6 +266,14 @@ export class CatalogSync {
       }
     };
     try {
+      // A page the budget stopped half-read: its remaining ids were checkpointed (their list rows are stored).
+      if (cp.pendingIds && cp.pendingIds.length > 0) {
+        const r = await this.readDetails(cp.pendingIds, 'full', this.options.detailBatchSize, opts.guard);
+        calls += r.calls;
+        cp.detailed += cp.pendingIds.length;
+        cp.pendingIds = [];
+        await this.repo.setState(STATE.fullSync, cp, now());
+      }
       if (cp.phase === 'list') {
         const before = await this.repo.countItems();
         const known = before.total - before.gone;
@@ -215,29 +282,40 @@ export class CatalogSync {
             this.zoho.items.list({ page: cp!.nextPage, per_page: 200, filter_by: 'Status.All' }, { priority: 'reconcile' }),
           );
           calls++;
-          // Every listed item is read in detail below, so its aggregates are "seen" as of this walk.
-          await this.repo.applyListRows(res.items, cp.runStartedAt, now(), { sigs: 'store' });
           cp.listed += res.items.length;
           const more = Boolean(res.page_context?.has_more_page) && res.items.length > 0;
           if (more) cp.nextPage++;
           else cp.phase = 'details';
+          // The page is read in detail at once, so each row is written once, with its list facts.
+          const page = await this.detailListPage(res.items, cp.runStartedAt, opts.guard);
+          calls += page.calls;
+          cp.detailed += page.detailed;
+          cp.pendingIds = page.pendingIds;
           await this.repo.setState(STATE.fullSync, cp, now());
-          report({ phase: 'list', done: cp.listed, total: more ? Math.max(known, cp.listed + 200) : cp.listed });
+          if (page.stop) throw page.stop;
+          report({ phase: 'details', done: cp.detailed, total: more ? Math.max(known, cp.listed + 200) : cp.listed });
           if (!more) break;
         }
-        gone = (await this.repo.markUnlistedGoneBefore(cp.runStartedAt, now())).length;
       }
-      const counts = await this.repo.countItems();
-      const total = counts.total - counts.gone;
-      for (;;) {
-        const ids = await this.repo.knownItemIds(cp.detailAfter, this.options.detailBatchSize);
-        if (ids.length === 0) break;
-        const r = await this.readDetails(ids, 'full', this.options.detailBatchSize, opts.guard);
-        calls += r.calls;
-        cp.detailAfter = ids[ids.length - 1]!;
-        cp.detailed += ids.length;
+      if (cp.pageWalk && !cp.goneMarked) {
+        gone = (await this.repo.markUnlistedGoneBefore(cp.runStartedAt, now())).length;
+        cp.goneMarked = true;
         await this.repo.setState(STATE.fullSync, cp, now());
-        report({ phase: 'details', done: Math.min(cp.detailed, total), total });
+      }
+      // Only a checkpoint left by the older list-then-details sync has a detail pass to finish.
+      if (!cp.pageWalk) {
+        const counts = await this.repo.countItems();
+        const total = counts.total - counts.gone;
+        for (;;) {
+          const ids = await this.repo.knownItemIds(cp.detailAfter, this.options.detailBatchSize);
+          if (ids.length === 0) break;
+          const r = await this.readDetails(ids, 'full', this.options.detailBatchSize, opts.guard);
+          calls += r.calls;
+          cp.detailAfter = ids[ids.length - 1]!;
+          cp.detailed += ids.length;
+          await this.repo.setState(STATE.fullSync, cp, now());
+          report({ phase: 'details', done: Math.min(cp.detailed, total), total });
+        }
       }
       await this.repo.deleteState(STATE.fullSync);
       const finished = { at: now(), startedAt: cp.runStartedAt, listed: cp.listed, detailed: cp.detailed, gone, calls };
@@ -432,7 +510,7 @@ export class CatalogSync {
    * fill the batch), so the whole catalog is walked over time: the only way
    * to see stock moves that do not touch last_modified_time.
    */
-  async reconcileOnce(opts: { guard?: Guard; batchSize?: number } = {}): Promise<StepResult> {
+  async reconcileOnce(opts: { guard?: Guard; batchSize?: number; cls?: 'reconcile' | 'walk' } = {}): Promise<StepResult> {
     const now = () => this.clock.now();
     const batch = opts.batchSize ?? this.options.detailBatchSize;
     const state = (await this.repo.getState<{ afterId: string | null; walkStartedAt: number }>(STATE.reconcileCursor))?.value ?? {
@@ -449,7 +527,7 @@ export class CatalogSync {
     }
     if (ids.length === 0) return { ran: false, calls: 0, changed: 0, detail: { reason: 'catalog empty' } };
     try {
-      const r = await this.readDetails(ids, 'reconcile', batch, opts.guard);
+      const r = await this.readDetails(ids, opts.cls ?? 'reconcile', batch, opts.guard);
       let next = { afterId: ids[ids.length - 1]!, walkStartedAt: state.walkStartedAt };
       if (wrapped) {
         await this.repo.setState(STATE.lastWalk, { completedAt: now(), startedAt: state.walkStartedAt, durationMs: now() - state.walkStartedAt }, now());

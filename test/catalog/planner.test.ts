@@ -27,6 +27,34 @@ function budgetOf(zoho: () => FakeZoho, clock: FakeClock, limit: number, orderCa
 }
 
 describe('planner arithmetic', () => {
+  it('keeps walking at poll priority once the ledger refuses reconcile calls, inside what the sweeps leave', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 28, 22, 0, 0));
+    let used = 705; // past the ledger's reconcile cap (70 % of 1000)
+    const budget = {
+      snapshot: (): BudgetSnapshot => ({ day: '2026-11-28', dailyLimit: 1000, usedToday: used, usedByPriority: { order: 100, webhook: 0, poll: 0, reconcile: 0 }, perMinuteLimit: 100, usedThisMinute: 0, inFlight: 0, concurrencyLimit: 5, hourly: [] }),
+    };
+    const planner = new SyncPlanner({ dailyLimit: 1000, detailBatchSize: 50 }, clock, budget);
+    const late = await planner.plan({ catalogSize: 500, lastWebhookAt: null, imagesPending: false });
+    expect(late.reconcileRoom).toBe(0);
+    expect(late.walkClass).toBe('walk');
+    expect(late.reconcileIntervalMs).not.toBeNull();
+    expect(late.walkBoundMs).not.toBeNull();
+    expect(late.stalenessExplanation).toContain('poll priority');
+    // The walk's pace leaves the sweeps their calls until midnight: walk + sweeps stay inside the poll room.
+    const walkCalls = late.msLeftInDay / late.reconcileIntervalMs!;
+    const sweepCalls = (late.msLeftInDay / late.sweepIntervalMs!) * (late.sweepPages + late.sweepDetailCallsExpected);
+    expect(walkCalls + sweepCalls).toBeLessThanOrEqual(late.pollRoom);
+    // Before the reconcile cap the walk keeps its own priority.
+    used = 600;
+    expect((await planner.plan({ catalogSize: 500, lastWebhookAt: null, imagesPending: false })).walkClass).toBe('reconcile');
+    // Poll room all promised to the sweeps: no walk, and the explanation says why.
+    used = 800;
+    const full = await planner.plan({ catalogSize: 500, lastWebhookAt: null, imagesPending: false });
+    expect(full.walkClass).toBeNull();
+    expect(full.reconcileIntervalMs).toBeNull();
+    expect(full.walkBoundMs).toBeNull();
+  });
+
   it('holds the order reserve, spends the rest, and stops at the budget', async () => {
     const clock = new FakeClock(Date.UTC(2026, 10, 28, 0, 0, 0));
     let used = 0;

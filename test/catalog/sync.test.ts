@@ -5,6 +5,7 @@ import { makeItem, LOC } from './fake-zoho.js';
 import { formatZohoTime } from '../../src/catalog/mapping.js';
 import { CatalogRepository } from '../../src/catalog/repository.js';
 import { DEFAULT_FIELD_MAP } from '../../src/catalog/mapping.js';
+import { STATE } from '../../src/catalog/sync.js';
 
 describeEachDatabase('catalog sync', (kind) => {
   let h: Harness | undefined;
@@ -13,7 +14,7 @@ describeEachDatabase('catalog sync', (kind) => {
     h = undefined;
   });
 
-  it('full sync lists pages then reads details in batches, with progress', async () => {
+  it('full sync reads each list page in detail batches, writing each row once, with progress', async () => {
     h = await makeHarness(kind, items(450));
     const progress: Array<{ phase: string; done: number; total: number }> = [];
     const r = await h.catalog.sync.fullSync({ onProgress: (p) => progress.push(p) });
@@ -22,7 +23,13 @@ describeEachDatabase('catalog sync', (kind) => {
     expect(h.zoho.count("items.getMany")).toBe(9); // batches of 50
     expect(h.zoho.calls.every((c) => c.priority === 'reconcile')).toBe(true);
     expect(progress.at(-1)).toEqual({ phase: 'done', done: 450, total: 450 });
-    expect(progress.some((p) => p.phase === 'details' && p.done === 200 && p.total === 450)).toBe(true);
+    // The total is an estimate until the last page is listed.
+    expect(progress.some((p) => p.phase === 'details' && p.done === 200)).toBe(true);
+    expect(progress.some((p) => p.phase === 'details' && p.done === 450 && p.total === 450)).toBe(true);
+    // Page by page: a list call, then that page's detail batches.
+    expect(h.zoho.calls.map((c) => c.method)).toEqual([
+      'items.list', ...Array(4).fill('items.getMany'), 'items.list', ...Array(4).fill('items.getMany'), 'items.list', 'items.getMany',
+    ]);
     expect(h.zoho.calls.filter((c) => c.method === 'items.getMany').every((c) => c.ids === 50)).toBe(true);
     const p = await h.catalog.reader.getBySku('SKU-0007');
     expect(p).toMatchObject({ sku: 'SKU-0007', zohoQuantity: 10, availableQuantity: 10, msrpCents: 1999, clubDiscountBps: 1000, live: true });
@@ -30,16 +37,51 @@ describeEachDatabase('catalog sync', (kind) => {
 
   it('full sync pauses on the budget and resumes from its checkpoint', async () => {
     h = await makeHarness(kind, items(450));
-    h.zoho.budgetLeft = 4; // 3 list pages + 1 detail batch
+    h.zoho.budgetLeft = 4; // list page 1 + 3 of its 4 detail batches
     const first = await h.catalog.sync.fullSync();
-    expect(first).toMatchObject({ completed: false, stoppedBy: 'budget' });
+    expect(first).toMatchObject({ completed: false, stoppedBy: 'budget', listed: 200, detailed: 150 });
+    // The unread quarter of the page is stored from its list row, hidden until detailed.
+    expect((await h.catalog.status()).catalog.detailed).toBe(150);
     h.zoho.budgetLeft = Infinity;
     const before = h.zoho.calls.length;
     const second = await h.catalog.sync.fullSync();
-    expect(second.completed).toBe(true);
-    // No list page re-read, and the first detail batch is not read again.
-    expect(h.zoho.calls.slice(before).map((c) => c.method)).toEqual(Array(8).fill('items.getMany'));
+    expect(second).toMatchObject({ completed: true, listed: 450, detailed: 450, gone: 0 });
+    // No list page re-read, and no detail batch read again: the checkpoint kept page 1's unread ids.
+    expect(h.zoho.calls.slice(before).map((c) => c.method)).toEqual([
+      'items.getMany', 'items.list', ...Array(4).fill('items.getMany'), 'items.list', 'items.getMany',
+    ]);
+    expect(h.zoho.calls.filter((c) => c.method === 'items.list').map((c) => c.params?.page)).toEqual([1, 2, 3]);
     expect((await h.catalog.status()).catalog.detailed).toBe(450);
+  });
+
+  it('a stop on the last page keeps its unread ids; the resume reads them, then marks unlisted items gone', async () => {
+    h = await makeHarness(kind, items(250));
+    await h.catalog.sync.fullSync();
+    h.clock.advance(60_000);
+    h.zoho.details.delete('5000000000000000002');
+    h.zoho.budgetLeft = 6; // page 1 + 4 batches, page 2 listed; its one batch refused
+    const first = await h.catalog.sync.fullSync({ restart: true });
+    expect(first).toMatchObject({ completed: false, stoppedBy: 'budget', listed: 249, detailed: 200 });
+    h.zoho.budgetLeft = Infinity;
+    const before = h.zoho.calls.length;
+    const second = await h.catalog.sync.fullSync();
+    expect(second).toMatchObject({ completed: true, listed: 249, detailed: 249, gone: 1 });
+    expect(h.zoho.calls.slice(before).map((c) => c.method)).toEqual(['items.getMany']);
+    expect(await h.catalog.reader.getBySku('SKU-0002')).toBeNull();
+    expect(await h.catalog.reader.getBySku('SKU-0249')).not.toBeNull();
+  });
+
+  it('resumes a checkpoint left by the older list-then-details sync', async () => {
+    h = await makeHarness(kind, items(450));
+    await h.catalog.sync.fullSync();
+    const repo = new CatalogRepository(h.store.db);
+    const ids = (await h.store.db.selectFrom('catalog_items').select('item_id').orderBy('item_id').execute()).map((r) => r.item_id);
+    await repo.setState(STATE.fullSync, { runStartedAt: h.clock.now(), phase: 'details', nextPage: 3, listed: 450, detailAfter: ids[199], detailed: 200 }, h.clock.now());
+    await repo.deleteState(STATE.lastFullSync);
+    const before = h.zoho.calls.length;
+    const r = await h.catalog.sync.fullSync();
+    expect(r).toMatchObject({ completed: true, listed: 450, detailed: 450 });
+    expect(h.zoho.calls.slice(before).map((c) => c.method)).toEqual(Array(5).fill('items.getMany'));
   });
 
   it('items missing from a full list walk, or inactive, leave the storefront', async () => {
@@ -107,6 +149,22 @@ describeEachDatabase('catalog sync', (kind) => {
     expect(h.zoho.calls.filter((c) => c.method === 'items.getMany').every((c) => c.priority === 'reconcile' && c.ids === 2)).toBe(true);
     expect((await h.catalog.reader.getBySku('SKU-0005'))!.zohoQuantity).toBe(3);
     expect((await h.catalog.status()).lastWalk).not.toBeNull();
+  });
+
+  it('a walk batch past the ledger reconcile share goes at poll priority, counted as walk', async () => {
+    h = await makeHarness(kind, items(60));
+    await h.catalog.sync.fullSync();
+    const before = h.zoho.calls.length;
+    h.clock.advance(60_000);
+    h.zoho.update('5000000000000000004', (it) => {
+      (it.locations as Array<Record<string, unknown>>).find((l) => l.location_id === LOC)!.location_actual_available_for_sale_stock = 3;
+    });
+    const r = await h.catalog.sync.reconcileOnce({ cls: 'walk' });
+    expect(r.ran).toBe(true);
+    const made = h.zoho.calls.slice(before);
+    expect(made.map((c) => [c.method, c.priority])).toEqual([['items.getMany', 'poll']]);
+    expect(h.catalog.planner.ownUsage().byClass.walk).toBe(1);
+    expect(await h.catalog.reader.getBySku('SKU-0004')).toMatchObject({ zohoQuantity: 3 });
   });
 
   it('never overwrites a newer value with an older read', async () => {

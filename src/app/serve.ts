@@ -76,7 +76,10 @@ export async function startBridge(initialConfig: Config, options: ServeOptions =
   }
 
   if (options.background !== false) {
-    if (config.SYNC_ENABLED) ready.then(() => ctx.catalog.scheduler.start()).catch(() => undefined);
+    if (config.SYNC_ENABLED) {
+      ready.then(() => ctx.catalog.scheduler.start()).catch(() => undefined);
+      ctx.catalog.startStalenessWatch();
+    }
     if (config.WORKER_ENABLED) ctx.orders.worker.start();
   }
 

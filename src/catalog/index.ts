@@ -33,6 +33,7 @@ import { CatalogSync, STATE, type FullSyncProgress, type FullSyncResult, type Gu
 import { CatalogReaderImpl } from './reader.js';
 import { WebhookIngest, type WebhookOutcome } from './webhook-ingest.js';
 import { CatalogScheduler, type TickReport } from './scheduler.js';
+import { createStalenessWatch, type StalenessCheck } from './staleness-watch.js';
 import { catalogRoutes } from '../http/routes/catalog.js';
 import { zohoWebhookRoutes } from '../http/routes/zoho-webhook.js';
 
@@ -132,6 +133,10 @@ export interface CatalogModule {
   routes: (app: FastifyInstance) => Promise<void>;
   /** Fastify plugin: POST /webhooks/zoho. Register it with app.register (it scopes its own body parsers). */
   webhookRoutes: (app: FastifyInstance) => Promise<void>;
+  /** Compares the oldest stock figure with the planner's promise; raises `sync_stale` beyond it. */
+  checkStaleness(): Promise<StalenessCheck>;
+  /** Runs checkStaleness on a timer (the server starts it with the scheduler). */
+  startStalenessWatch(intervalMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -247,6 +252,8 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
   const lastWebhookAt = async (): Promise<number | null> => (await repo.getState<{ at: number }>(STATE.lastWebhook))?.value?.at ?? null;
 
   const scheduler = new CatalogScheduler(deps.store.db, repo, sync, planner, deps.clock, log, { tickMs: t.tickMs ?? 1000, leaseTtlMs: t.leaseTtlMs ?? 30_000 }, lastWebhookAt);
+  const stalenessWatch = createStalenessWatch({ clock: deps.clock, alerts: deps.alerts, worstStockSeenAt, plan: () => scheduler.plan });
+  let watchTimer: NodeJS.Timeout | null = null;
 
   async function mappingProblems(limit = 50): Promise<MappingProblemSummary> {
     const db = deps.store.db;
@@ -351,8 +358,17 @@ export function createCatalogModule(deps: CatalogModuleDeps): CatalogModule {
     // The product cache runs on the real clock: it bounds how late other processes' writes show, in wall time.
     routes: catalogRoutes({ reader, imageDir: deps.imageDir, ...(t.productCacheTtlMs !== undefined ? { productCacheTtlMs: t.productCacheTtlMs } : {}) }),
     webhookRoutes: zohoWebhookRoutes({ ingest, ...(t.webhookBodyLimit ? { bodyLimit: t.webhookBodyLimit } : {}) }),
+    checkStaleness: () => stalenessWatch.check(),
+    startStalenessWatch(intervalMs = 60_000) {
+      if (watchTimer) return;
+      watchTimer = setInterval(() => {
+        stalenessWatch.check().catch((err: unknown) => log.warn({ err }, 'staleness check failed'));
+      }, intervalMs);
+      watchTimer.unref();
+    },
     async close() {
       closed = true;
+      if (watchTimer) clearInterval(watchTimer);
       await scheduler.stop();
       if (running) await running;
     },

@@ -59,6 +59,8 @@ export async function startBridge(initialConfig: Config, options: ServeOptions =
   if (emulator) {
     emulator.control.setWebhook({ url: `${url}/webhooks/zoho`, headers: { 'X-Webhook-Secret': config.ZOHO_WEBHOOK_SECRET ?? '' } });
     await connectToEmulator(ctx.zoho.connection, emulator.url, { force: true });
+    // A fresh emulator hands out the same contact ids again: cached ones would point at other people.
+    await ctx.orders.forgetZohoContacts();
     writeDemoRuntime(config, {
       pid: process.pid,
       emulatorUrl: emulator.url,

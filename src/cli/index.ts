@@ -36,6 +36,7 @@ async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, options: { co
   try {
     if (base.demo && options.connect !== false) {
       await connectToEmulator(ctx.zoho.connection, ownEmulator ? ownEmulator.url : config.zohoAccountsUrl, { force: Boolean(ownEmulator) });
+      if (ownEmulator) await ctx.orders.forgetZohoContacts();
       if (ownEmulator) process.stderr.write(`(demo: using a temporary Zoho emulator at ${ownEmulator.url}; start the server with \`npm start\` to share one)\n`);
     } else if (!base.demo) {
       await ctx.zoho.init();

@@ -68,6 +68,12 @@ export interface OrdersModule {
   /** Call from the AgeChecker webhook route when the compliance module offers no subscription. */
   onAgeVerificationSettled(event: AgeWebhookEvent): Promise<void>;
   listOrders(query?: { status?: OrderStatus; limit?: number }): Promise<OrderSummary[]>;
+  /**
+   * Forgets the cached Zoho contact and address ids. For a Zoho organization
+   * that was reset (the demo's fresh emulator reuses ids), where a cached id
+   * could name someone else's contact.
+   */
+  forgetZohoContacts(): Promise<void>;
   getOrder(orderId: string): Promise<OrderDetail | null>;
   retryOrder(orderId: string): Promise<OrderView>;
   cancelOrder(orderId: string): Promise<OrderView>;
@@ -115,6 +121,10 @@ export function createOrdersModule(deps: OrdersModuleDeps): OrdersModule {
     adminRoutes: ordersAdminRoutes(service),
     onAgeVerificationSettled,
     listOrders: (q) => service.list(q),
+    async forgetZohoContacts() {
+      await db.deleteFrom('order_contact_addresses').execute();
+      await db.deleteFrom('order_contacts').execute();
+    },
     getOrder: (id) => service.get(id),
     retryOrder: (id) => service.retry(id),
     cancelOrder: (id) => service.cancel(id),

@@ -421,18 +421,19 @@ export class ZohoBudget {
       const h = Math.floor((Number(c.at) - dayStart) / HOUR);
       if (h >= 0 && h < 24) hourly[h]! += 1;
     }
+    // The ledger counts slots reserved in blocks; slots this process holds but
+    // has not spent are not calls, so the operator sees calls actually made.
+    const pooled = this.dayPool.day === day ? this.dayPool.slots : { order: 0, webhook: 0, poll: 0, reconcile: 0 };
+    const pooledMinute = this.minutePool.minute === minute ? this.minutePool.slots : 0;
+    const spent = (p: ZohoPriority) => Math.max(0, Number(dayRow?.[`used_${p}` as const] ?? 0) - pooled[p]);
+    const pooledTotal = PRIORITIES.reduce((sum, p) => sum + pooled[p], 0);
     return {
       day,
       dailyLimit: this.options.dailyLimit,
-      usedToday: dayRow ? Number(dayRow.used) : 0,
-      usedByPriority: {
-        order: Number(dayRow?.used_order ?? 0),
-        webhook: Number(dayRow?.used_webhook ?? 0),
-        poll: Number(dayRow?.used_poll ?? 0),
-        reconcile: Number(dayRow?.used_reconcile ?? 0),
-      },
+      usedToday: Math.max(0, (dayRow ? Number(dayRow.used) : 0) - pooledTotal),
+      usedByPriority: { order: spent('order'), webhook: spent('webhook'), poll: spent('poll'), reconcile: spent('reconcile') },
       perMinuteLimit: this.options.perMinuteLimit,
-      usedThisMinute: minuteRow ? Number(minuteRow.used) : 0,
+      usedThisMinute: Math.max(0, (minuteRow ? Number(minuteRow.used) : 0) - pooledMinute),
       inFlight: this.inFlight,
       concurrencyLimit: this.options.maxConcurrency,
       hourly,

@@ -20,8 +20,8 @@ if (!chromiumAvailable && process.env.CI) {
 
 /** describe() when chromium is there; otherwise a skipped suite whose name says why. */
 export function describeBrowser(name: string, body: () => void): void {
-  if (chromiumAvailable) describe(name, body);
-  else describe.skip(`${name} [skipped: ${CHROMIUM_PATH} not found; apt-get install -y chromium]`, body);
+  const label = chromiumAvailable ? name : `${name} [skipped: ${CHROMIUM_PATH} not found; apt-get install -y chromium]`;
+  describe.skipIf(!chromiumAvailable)(label, body);
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -137,7 +137,8 @@ export function createCheckout(ctx: OrdersContext) {
     let products = await ctx.catalog.getManyBySku(skus);
     const unknown = skus.filter((s) => {
       const p = products.get(s);
-      return !p || !p.active || !p.dtcEnabled || !p.live;
+      // `live` applies ROLLOUT (`field` is where cf_dtc_enabled decides); with `all`, every active item sells.
+      return !p || !p.active || !p.live;
     });
     if (unknown.length > 0) {
       throw new AppError('unknown_sku', `Unknown product${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, 404, unknown.map((sku) => ({ sku })));

@@ -13,6 +13,9 @@ import { expiredReservationOrders, forgetReservations, releaseReservations, runT
 import { finalizeCancel, type OrdersWorker } from './worker.js';
 import { createHeldDecisions, type HeldDecisionAnswer, type OperatorDecision } from './held.js';
 
+/** How long POST /api/orders/:id/cancel waits for the void before answering 202 `cancelling`. */
+export const INLINE_CANCEL_WAIT_MS = 2_000;
+
 export type { HeldDecisionAnswer, OperatorDecision };
 
 export interface OrdersService {
@@ -135,8 +138,13 @@ export function createOrdersService(ctx: OrdersContext, getWorker: () => OrdersW
           await upsertOutbox(trx, orderId, now);
           await addEvent(trx, orderId, 'cancel', 'requested', now);
         });
-        // Try to finish now; if a worker holds the order it sees the request at its next step.
-        await getWorker().processNow(orderId).catch((err) => ctx.logger.warn({ err, orderId }, 'inline cancellation failed; the worker retries'));
+        // Try to finish now, but never hold the request for as long as Zoho may take
+        // (budget waits, timeouts): past a short wait the answer is 202 `cancelling`
+        // and the worker completes the cancellation under its lease.
+        const inline = getWorker()
+          .processNow(orderId)
+          .catch((err) => ctx.logger.warn({ err, orderId }, 'inline cancellation failed; the worker retries'));
+        await Promise.race([inline, ctx.clock.sleep(INLINE_CANCEL_WAIT_MS)]);
         ctx.notifyWorker();
         return view(orderId);
       }

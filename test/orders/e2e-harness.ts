@@ -58,7 +58,7 @@ export interface RealWorld {
 
 export async function realWorld(
   kind: DatabaseKind,
-  opts: { env?: Record<string, string>; emulator?: EmulatorOptions; orders?: OrdersOptionsInput; emu?: RunningEmulator; refreshToken?: string } = {},
+  opts: { env?: Record<string, string>; emulator?: EmulatorOptions; orders?: OrdersOptionsInput; emu?: RunningEmulator; refreshToken?: string; zoho?: Partial<typeof FAST_ZOHO> } = {},
 ): Promise<RealWorld> {
   const emu = opts.emu ?? (await startZohoEmulator({ ...opts.emulator }));
   const store = await openTestStore(kind);
@@ -69,7 +69,7 @@ export async function realWorld(
   const logger = pino({ level: 'silent' });
   const registry = createMetricsRegistry(false);
   const alerts = new RecordingAlertSink();
-  const zoho = createZohoModule({ config, store, logger, registry, alerts, options: FAST_ZOHO });
+  const zoho = createZohoModule({ config, store, logger, registry, alerts, options: { ...FAST_ZOHO, ...opts.zoho } });
   await zoho.init();
   const compliance = createComplianceModule({ config, store, logger, registry, alerts, ageProvider: new FakeAgeProvider({ pendingResolveMs: 200 }) });
   let orders: OrdersModule | null = null;

@@ -3,7 +3,7 @@
 // textContent only (never innerHTML), so product names cannot inject markup.
 'use strict';
 (function () {
-  var state = { products: [], cart: loadCart(), orderId: null, polling: null, submitting: false };
+  var state = { products: [], restrictions: null, cart: loadCart(), orderId: null, polling: null, submitting: false };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, children) {
@@ -66,18 +66,47 @@
     });
   }
 
+  // Where each compliance category is refused or held (GET /api/compliance/restrictions,
+  // derived from the server's ruleset). Without it the page falls back to the
+  // products' own restrictedStates.
+  function loadRestrictions() {
+    return fetch('/api/compliance/restrictions', { headers: { accept: 'application/json' } }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (body) {
+      state.restrictions = body && body.categories ? body : null;
+    }).catch(function () { state.restrictions = null; }).then(function () {
+      document.body.setAttribute('data-restrictions', state.restrictions ? 'loaded' : 'unavailable');
+      if (state.products.length) { renderProducts(); renderCart(); }
+    });
+  }
+
   // --- ship-to state -----------------------------------------------------------
-  // Marks what cannot ship to the state typed at checkout, from the product's
-  // own restrictedStates. A hint only: the server decides at checkout (its
-  // rules also cover categories and flavours the list may not name).
+  // Marks what cannot ship to (or is held for review in) the state typed at
+  // checkout, from the product's own restrictedStates and its category's
+  // restrictions. A hint only: the server decides at checkout.
   function shipState() {
     var f = $('checkout');
     var v = f && f.elements.state ? (f.elements.state.value || '').trim().toUpperCase() : '';
     return /^[A-Z]{2}$/.test(v) ? v : null;
   }
-  function cannotShip(p, st) {
-    return Boolean(st && p && p.restrictedStates && p.restrictedStates.some(function (s) { return String(s).trim().toUpperCase() === st; }));
+  function has(list, st) { return Boolean(list && list.indexOf(st) >= 0); }
+  /** 'banned', 'review' or null for a product shipped to state st. */
+  function shipStatus(p, st) {
+    if (!st || !p) return null;
+    if (p.restrictedStates && p.restrictedStates.some(function (s) { return String(s).trim().toUpperCase() === st; })) return 'banned';
+    var rs = state.restrictions;
+    if (!rs) return null;
+    var cat = p.category || p.complianceCategory;
+    var c = cat ? rs.categories[cat] : null;
+    if (!c) {
+      // No or an unknown compliance category: checkout holds (or refuses) it in every state.
+      return rs.unknownCategory === 'deny' ? 'banned' : rs.unknownCategory === 'review' ? 'review' : null;
+    }
+    if (has(c.banned, st) || (p.flavored && has(c.flavoredBanned, st))) return 'banned';
+    if (has(c.review, st) || (p.flavored && has(c.flavoredReview, st))) return 'review';
+    return null;
   }
+  function cannotShip(p, st) { return shipStatus(p, st) === 'banned'; }
   function renderShipNote() {
     var note = $('ship-note');
     if (!note) return;
@@ -88,16 +117,22 @@
       note.textContent = 'Some products cannot ship to every state: enter your ship-to state at checkout and those are marked.';
       return;
     }
-    var blocked = state.products.filter(function (p) { return cannotShip(p, st); }).length;
-    note.className = 'ship-note small' + (blocked ? ' ship-note-warn' : ' muted');
-    note.textContent = blocked
-      ? 'Shipping to ' + st + ': ' + blocked + ' product' + (blocked === 1 ? '' : 's') + ' cannot ship there and ' + (blocked === 1 ? 'is' : 'are') + ' marked. Your order is checked again at checkout.'
+    var blocked = state.products.filter(function (p) { return shipStatus(p, st) === 'banned'; }).length;
+    var held = state.products.filter(function (p) { return shipStatus(p, st) === 'review'; }).length;
+    var parts = [];
+    if (blocked) parts.push(blocked + ' product' + (blocked === 1 ? '' : 's') + ' cannot ship there');
+    if (held) parts.push(held + ' would be held for review');
+    note.className = 'ship-note small' + (blocked || held ? ' ship-note-warn' : ' muted');
+    note.textContent = parts.length
+      ? 'Shipping to ' + st + ': ' + parts.join(', ') + ' (marked below). Your order is checked again at checkout.'
       : 'Shipping to ' + st + ': no product is marked as restricted there. Your order is still checked at checkout.';
   }
   function restrictionTags(p, st) {
     var tags = [];
     var states = p.restrictedStates || [];
-    if (cannotShip(p, st)) tags.push(el('span', { className: 'tag tag-bad ship-block', text: 'Cannot ship to ' + st }));
+    var status = shipStatus(p, st);
+    if (status === 'banned') tags.push(el('span', { className: 'tag tag-bad ship-block', text: 'Cannot ship to ' + st }));
+    if (status === 'review') tags.push(el('span', { className: 'tag tag-warn ship-review', title: 'Orders to ' + st + ' wait for a manual compliance check', text: 'Held for review in ' + st }));
     if (p.ageRequired) tags.push(el('span', { className: 'tag tag-info', title: 'Adult signature and ID check on delivery', text: '21+' }));
     if (p.flavored) tags.push(el('span', { className: 'tag tag-warn', title: 'Flavored: banned in some states', text: 'flavored' }));
     if (states.length) {
@@ -124,8 +159,13 @@
       var stock = stockOf(p);
       var img = p.imageUrl || (p.hasImage ? '/api/products/' + encodeURIComponent(p.sku) + '/image' : null);
       var inCart = state.cart[p.sku] || 0;
-      var blocked = cannotShip(p, st);
-      var card = el('article', { className: 'product' + (stock <= 0 ? ' sold-out' : '') + (blocked ? ' cannot-ship' : ''), 'data-sku': p.sku, 'data-restricted': (p.restrictedStates || []).join(',') }, [
+      var status = shipStatus(p, st);
+      var blocked = status === 'banned';
+      var card = el('article', {
+        className: 'product' + (stock <= 0 ? ' sold-out' : '') + (blocked ? ' cannot-ship' : '') + (status === 'review' ? ' held-review' : ''),
+        'data-sku': p.sku, 'data-restricted': (p.restrictedStates || []).join(','),
+        'data-category': p.category || p.complianceCategory || '', 'data-flavored': p.flavored ? '1' : '0',
+      }, [
         img ? el('img', { src: img, alt: p.name, loading: 'lazy', width: '220', height: '160' }) : el('div', { className: 'noimg', 'aria-hidden': 'true', text: (p.brand || p.name || '?').slice(0, 1) }),
         el('div', { className: 'product-body' }, [
           el('h3', { text: p.name }),
@@ -174,9 +214,12 @@
     lines.forEach(function (l) {
       count += l.quantity;
       subtotal += priceOf(l.product) * l.quantity;
-      var blocked = cannotShip(l.product, st);
-      box.appendChild(el('div', { className: 'cart-line' + (blocked ? ' cart-line-blocked' : ''), 'data-sku': l.sku }, [
-        el('span', { className: 'cart-name' }, [l.product.name, blocked ? el('span', { className: 'cart-warn', text: 'Cannot ship to ' + st + ': remove it or change the address.' }) : null]),
+      var status = shipStatus(l.product, st);
+      var blocked = status === 'banned';
+      box.appendChild(el('div', { className: 'cart-line' + (blocked ? ' cart-line-blocked' : '') + (status === 'review' ? ' cart-line-review' : ''), 'data-sku': l.sku }, [
+        el('span', { className: 'cart-name' }, [l.product.name,
+          blocked ? el('span', { className: 'cart-warn', text: 'Cannot ship to ' + st + ': remove it or change the address.' })
+            : status === 'review' ? el('span', { className: 'cart-note', text: 'Held for review in ' + st + ': the order waits for a compliance check.' }) : null]),
         el('span', { className: 'qty' }, [
           el('button', { type: 'button', className: 'btn btn-small', 'aria-label': 'One less', onclick: function () { addToCart(l.sku, -1); } }, ['−']),
           el('span', { text: String(l.quantity) }),
@@ -338,5 +381,6 @@
     document.querySelectorAll('.persona').forEach(function (b) { b.addEventListener('click', function () { usePersona(b); }); });
     renderCart();
     loadProducts();
+    loadRestrictions();
   });
 })();

@@ -50,6 +50,7 @@ export async function buildHttpApp(ctx: AppContext, options: HttpAppOptions): Pr
   // Storefront and webhook APIs.
   await app.register(ctx.catalog.routes);
   await app.register(ctx.catalog.webhookRoutes);
+  await app.register(ctx.compliance.restrictionsRoutes);
   await app.register(async (shop) => {
     // With STOREFRONT_API_KEY set, only the shop's backend may place, read or cancel orders.
     if (config.STOREFRONT_API_KEY) shop.addHook('onRequest', storefrontKeyCheck(config.STOREFRONT_API_KEY));

@@ -34,6 +34,8 @@ import { verifyAuditChain, exportAudit, listAudit, getAuditRecord, type AuditCha
 import { buildPactReport, type Deliverer, type PactReport } from './pact.js';
 import { runDrill, type DrillReport } from './drill.js';
 import { agecheckerWebhookRoutes } from '../http/routes/agechecker-webhook.js';
+import { restrictionsProvider, type StorefrontRestrictions } from './restrictions.js';
+import { restrictionsRoutes } from '../http/routes/restrictions.js';
 
 export interface ComplianceModuleDeps {
   config: Config;
@@ -67,6 +69,10 @@ export interface ComplianceModule {
   onAgeVerificationSettled(listener: (event: AgeWebhookEvent) => void | Promise<void>): void;
   /** Registers `PUT /webhooks/agechecker`. */
   routes(app: FastifyInstance): Promise<void>;
+  /** Where each category is refused or held at a date, through the engine with the service's options (cached per day). */
+  restrictions(at?: Date): StorefrontRestrictions;
+  /** Registers the public `GET /api/compliance/restrictions` (storefront hints). */
+  restrictionsRoutes(app: FastifyInstance): Promise<void>;
 }
 
 export function createComplianceModule(deps: ComplianceModuleDeps): ComplianceModule {
@@ -102,6 +108,8 @@ export function createComplianceModule(deps: ComplianceModuleDeps): ComplianceMo
   const webhookVerifier = new AgeCheckerWebhookVerifier({ secret: config.AGECHECKER_SECRET, clock });
   const metrics = complianceMetrics(registry);
   const options: ComplianceServiceOptions = { nameMatch: config.AGE_NAME_MATCH, ...deps.options };
+
+  const restrictions = restrictionsProvider(ruleset, options);
 
   const service = createComplianceService({
     ruleset,
@@ -164,6 +172,8 @@ export function createComplianceModule(deps: ComplianceModuleDeps): ComplianceMo
       emit,
       logger: log,
     }),
+    restrictions: (at) => restrictions(at ?? new Date(clock.now())),
+    restrictionsRoutes: restrictionsRoutes({ restrictions, now: () => new Date(clock.now()) }),
   };
 }
 
@@ -211,6 +221,8 @@ export { REASON_CODES, REQUIREMENT_CODES } from './reason-codes.js';
 export { verifyAuditChain, exportAudit, listAudit, getAuditRecord } from './audit.js';
 export { buildPactReport } from './pact.js';
 export { runDrill } from './drill.js';
+export { computeRestrictions, restrictionsProvider, SHIP_STATES } from './restrictions.js';
+export type { StorefrontRestrictions, CategoryRestrictions } from './restrictions.js';
 export type { DrillReport } from './drill.js';
 export type { AuditChainReport, AuditRecord, ListAuditQuery } from './audit.js';
 export type { PactReport } from './pact.js';

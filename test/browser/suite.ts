@@ -106,10 +106,27 @@ export function defineBrowserSuite(name: string, makeTarget: () => Promise<Brows
       expect(await shop.textContent('#cart-count')).toBe('1');
       await shop.click(`.persona[data-dob="${target.personas.adultDob}"]`);
       expect(await shop.inputValue('input[name=dob]')).toBe(target.personas.adultDob);
-      // The persona ships to CA: products whose restrictedStates name CA are marked and cannot be added.
+      // The persona ships to CA: products whose restrictedStates name CA, or whose category
+      // (flavored or not) the ruleset bans there (GET /api/compliance/restrictions), are marked and cannot be added.
       const state = (await shop.inputValue('input[name=state]')).toUpperCase();
+      await shop.waitForSelector('body[data-restrictions]');
       const marked = shop.locator('.product.cannot-ship');
-      const restrictedHere = await shop.locator('.product').evaluateAll((cards, st) => cards.filter((c) => (c.getAttribute('data-restricted') ?? '').split(',').includes(st)).length, state);
+      const rules = await shop.evaluate(async () => {
+        const r = await fetch('/api/compliance/restrictions');
+        return r.ok ? ((await r.json()) as { categories: Record<string, { banned: string[]; flavoredBanned: string[] }>; unknownCategory: string }) : null;
+      });
+      const restrictedHere = await shop.locator('.product').evaluateAll(
+        (cards, [st, rs]) =>
+          cards.filter((c) => {
+            if ((c.getAttribute('data-restricted') ?? '').split(',').includes(st as string)) return true;
+            const r = rs as { categories: Record<string, { banned: string[]; flavoredBanned: string[] }>; unknownCategory: string } | null;
+            if (!r) return false;
+            const cat = r.categories[c.getAttribute('data-category') ?? ''];
+            if (!cat) return r.unknownCategory === 'deny';
+            return cat.banned.includes(st as string) || (c.getAttribute('data-flavored') === '1' && cat.flavoredBanned.includes(st as string));
+          }).length,
+        [state, rules] as const,
+      );
       expect(await marked.count()).toBe(restrictedHere);
       if (restrictedHere > 0) {
         expect(await marked.count()).toBeGreaterThan(0);

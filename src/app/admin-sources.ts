@@ -25,7 +25,7 @@ import type {
 } from '../admin/sources.js';
 import type { CatalogSyncStatus } from '../catalog/index.js';
 import type { CatalogItemRow } from '../catalog/tables.js';
-import type { ComplianceAuditTable } from '../compliance/tables.js';
+import type { AuditRecord } from '../compliance/index.js';
 import { loadOrder } from '../orders/context.js';
 import type { OrderEventView } from '../orders/model.js';
 import { AppError } from '../shared/errors.js';
@@ -216,37 +216,34 @@ export function createAdminSources(ctx: AppContext): AdminSources {
 
     compliance: {
       async auditList(query) {
-        // FALLBACK: src/compliance/audit.ts has no listing (only verify and
-        // export), so this reads compliance_audit directly, newest first.
         const { limit, offset } = paging(query);
-        let base = db.selectFrom('compliance_audit');
-        if (query.orderId) base = base.where('order_id', '=', query.orderId);
-        if (query.outcome) base = base.where('outcome', '=', query.outcome);
-        if (query.kind) base = base.where('kind', '=', query.kind);
-        if (query.excludeKind) base = base.where('kind', '!=', query.excludeKind);
-        const [rows, count] = await Promise.all([
-          base.selectAll().orderBy('seq', 'desc').limit(limit).offset(offset).execute(),
-          base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-        ]);
-        return { items: rows.map(auditSummary), total: Number(count.n) };
+        const { items, total } = await ctx.compliance.listAudit({
+          ...(query.orderId ? { orderId: query.orderId } : {}),
+          ...(query.outcome ? { outcome: query.outcome } : {}),
+          ...(query.kind ? { kind: query.kind } : {}),
+          // The page hides drills by default (excludeKind 'drill'); drill records carry the drill flag.
+          ...(query.excludeKind === 'drill' ? { drill: false } : {}),
+          limit,
+          offset,
+        });
+        return { items: items.map(auditSummary), total };
       },
 
       async auditGet(id) {
-        // FALLBACK: no single-record read in src/compliance/audit.ts.
-        const row = await db.selectFrom('compliance_audit').selectAll().where('id', '=', id).executeTakeFirst();
-        if (!row) return null;
+        const record = await ctx.compliance.getAuditRecord(id);
+        if (!record) return null;
         const detail: AuditRecordDetail = {
-          ...auditSummary(row),
-          prevHash: row.prev_hash,
+          ...auditSummary(record),
+          prevHash: record.prevHash,
           payload: {
-            decisionId: row.decision_id,
-            drill: Number(row.drill) === 1,
-            outcome: row.outcome,
-            reasons: parseJson(row.reasons, []),
-            requirements: parseJson(row.requirements, []),
-            rulesetVersion: row.ruleset_version,
-            providerRefs: parseJson(row.provider_refs, {}),
-            inputSummary: parseJson(row.input_summary, {}),
+            decisionId: record.decisionId,
+            drill: record.drill,
+            outcome: record.outcome,
+            reasons: record.reasons,
+            requirements: record.requirements,
+            rulesetVersion: record.rulesetVersion,
+            providerRefs: record.providerRefs,
+            inputSummary: record.inputSummary,
           },
         };
         return detail;
@@ -403,17 +400,16 @@ function stepView(e: OrderEventView): OrderStepView {
   };
 }
 
-function auditSummary(row: ComplianceAuditTable): AuditRecordSummary {
-  const reasons = parseJson<unknown[]>(row.reasons, []);
+function auditSummary(record: AuditRecord): AuditRecordSummary {
   return {
-    id: row.id,
-    seq: Number(row.seq),
-    at: Number(row.created_at),
-    kind: row.kind,
-    orderId: row.order_id,
-    outcome: row.outcome,
-    reasonCodes: reasons.map((r) => (isRecord(r) && typeof r.code === 'string' ? r.code : String(r))),
-    hash: row.hash,
+    id: record.id,
+    seq: record.seq,
+    at: record.createdAt,
+    kind: record.kind,
+    orderId: record.orderId,
+    outcome: record.outcome,
+    reasonCodes: record.reasons.map((r) => r.code),
+    hash: record.hash,
   };
 }
 

@@ -83,6 +83,11 @@ export function readCustomField(item: ZohoItem, apiName: string): { found: boole
       }
     }
   }
+  return readFromHash(item, apiName);
+}
+
+/** `custom_field_hash` fallback: the unformatted value first (typed), then the formatted one. */
+function readFromHash(item: ZohoItem, apiName: string): { found: boolean; value: unknown } {
   const hash = item.custom_field_hash;
   if (hash && typeof hash === 'object') {
     if (Object.prototype.hasOwnProperty.call(hash, `${apiName}_unformatted`)) {
@@ -405,18 +410,7 @@ function readIndexed(item: ZohoItem, idx: Map<string, unknown> | null, apiName: 
     const value = idx.get(apiName);
     return { found: !isEmpty(value), value };
   }
-  const hash = item.custom_field_hash;
-  if (hash && typeof hash === 'object') {
-    if (Object.prototype.hasOwnProperty.call(hash, `${apiName}_unformatted`)) {
-      const v = hash[`${apiName}_unformatted`];
-      if (!isEmpty(v)) return { found: true, value: v };
-    }
-    if (Object.prototype.hasOwnProperty.call(hash, apiName)) {
-      const v = hash[apiName];
-      return { found: !isEmpty(v), value: v };
-    }
-  }
-  return { found: false, value: undefined };
+  return readFromHash(item, apiName);
 }
 
 function badField(problems: FieldProblem[], fieldMap: FieldMap, field: LogicalField, value: unknown): void {

@@ -604,28 +604,15 @@ export class EmulatorState {
 
   contactRecord(c: EmuContact): Record<string, unknown> {
     const { list, hash } = this.customFieldValues('contact', c.cf);
+    // The detail is the list row plus what only the detail carries.
     return {
-      contact_id: c.contact_id,
-      contact_name: c.contact_name,
-      company_name: c.company_name,
-      contact_type: c.contact_type,
-      customer_sub_type: c.customer_sub_type,
-      status: c.status,
-      first_name: c.first_name,
-      last_name: c.last_name,
-      email: c.email,
-      phone: c.phone,
-      mobile: c.mobile,
+      ...this.contactListRow(c),
       notes: c.notes,
-      currency_id: CURRENCY.id,
-      currency_code: CURRENCY.code,
       billing_address: addressRecord(c.billing_address),
       shipping_address: addressRecord(c.shipping_address),
       contact_persons: c.contact_persons.map((p) => ({ ...p })),
       custom_fields: list,
       custom_field_hash: hash,
-      created_time: zohoTime(c.created),
-      last_modified_time: zohoTime(c.modified),
     };
   }
 

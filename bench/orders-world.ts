@@ -9,19 +9,16 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { PROJECT_SCOPES, startZohoEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/index.js';
-import { createZohoModule, type ZohoModule } from '../src/zoho/index.js';
-import { createCatalogModule, type CatalogModule } from '../src/catalog/index.js';
-import { createComplianceModule, type ComplianceModule } from '../src/compliance/index.js';
-import { FakeAgeProvider } from '../src/compliance/age/fake.js';
 import { createHttpServer } from '../src/http/server.js';
-import { createMetricsRegistry } from '../src/observability/metrics.js';
-import { RecordingAlertSink } from '../src/observability/alerts.js';
 import { testConfig, type Config } from '../src/config/load.js';
-import { createOrdersModule, type OrdersModule } from '../src/orders/index.js';
+import { createAppContext } from '../src/app/context.js';
+import type { ZohoModule } from '../src/zoho/index.js';
+import type { CatalogModule } from '../src/catalog/index.js';
+import type { ComplianceModule } from '../src/compliance/index.js';
+import type { OrdersModule } from '../src/orders/index.js';
+import type { Store } from '../src/store/db.js';
 import type { OrdersOptionsInput } from '../src/orders/options.js';
 import type { PlaceOrderRequest } from '../src/orders/model.js';
-import type { ReservationsReader } from '../src/orders/types.js';
-import { openStore, type Store } from '../src/store/db.js';
 import { systemClock, type Clock } from '../src/shared/clock.js';
 
 export interface BenchWorld {
@@ -43,7 +40,6 @@ export async function benchWorld(
   const emu = await startZohoEmulator({ clock, ...opts.emulator });
   opts.beforeSync?.(emu);
   const dir = mkdtempSync(join(tmpdir(), 'orders-bench-'));
-  const store = await openStore({ kind: 'sqlite', filename: join(dir, 'bridge.sqlite') });
   const config = testConfig({
     ZOHO_CLIENT_ID: 'emulator-client-id',
     ZOHO_CLIENT_SECRET: 'emulator-client-secret',
@@ -57,49 +53,34 @@ export async function benchWorld(
     ZOHO_DAILY_CALL_BUDGET: '100000',
     ...opts.env,
   });
-  const logger = pino({ level: 'silent' });
-  const registry = createMetricsRegistry(false);
-  const alerts = new RecordingAlertSink();
-  const zoho = createZohoModule({ config, store, logger, registry, alerts, clock, options: { retry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 5_000 }, budget: { flushIntervalMs: 50 } } });
-  await zoho.init();
-  const compliance = createComplianceModule({ config, store, logger, registry, alerts, clock, ageProvider: new FakeAgeProvider({ clock }) });
-  let orders: OrdersModule | null = null;
-  const reservations: ReservationsReader = { outstandingBySku: (q) => orders!.reservations.outstandingBySku(q) };
-  const catalog = createCatalogModule({
-    store,
-    zoho: zoho.api,
-    reservations,
-    logger,
-    registry,
-    alerts,
-    clock,
-    imageDir: join(dir, 'img'),
-    locationId: emu.control.locationIds.dtc,
-    dailyLimit: 100_000,
-  });
-  orders = createOrdersModule({ config, store, zoho: zoho.api, catalog: catalog.reader, compliance: compliance.service, logger, registry, alerts, clock, options: opts.orders ?? {} });
-  const o = orders;
-  compliance.onAgeVerificationSettled((e) => o.onAgeVerificationSettled(e));
-  await catalog.sync.fullSync();
-  const app = await createHttpServer({ logger });
-  await app.register(orders.routes);
+  // The same wiring the server runs (src/app/context.ts), on this bench's emulator and clock.
+  const ctx = await createAppContext(
+    { ...config, database: { kind: 'sqlite', filename: join(dir, 'bridge.sqlite') } },
+    {
+      logger: pino({ level: 'silent' }),
+      clock,
+      zoho: { retry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 5_000 }, budget: { flushIntervalMs: 50 } },
+      ...(opts.orders ? { orders: opts.orders } : {}),
+    },
+  );
+  await ctx.zoho.init();
+  await ctx.catalog.sync.fullSync();
+  const app = await createHttpServer({ logger: ctx.logger });
+  await app.register(ctx.orders.routes);
   await app.ready();
   emu.control.resetCounters();
   return {
     emu,
-    store,
+    store: ctx.store,
     config,
-    zoho,
-    catalog,
-    compliance,
-    orders,
+    zoho: ctx.zoho,
+    catalog: ctx.catalog,
+    compliance: ctx.compliance,
+    orders: ctx.orders,
     app,
     async close() {
-      await o.worker.stop();
       await app.close();
-      await catalog.close();
-      await zoho.close();
-      await store.close();
+      await ctx.close();
       await emu.close();
     },
   };

@@ -369,11 +369,7 @@ export class EmulatorState {
 
   addSalesOrder(so: EmuSalesOrder): void {
     this.salesOrders.set(so.salesorder_id, so);
-    if (so.reference_number) {
-      const list = this.soByRef.get(so.reference_number) ?? [];
-      list.push(so.salesorder_id);
-      this.soByRef.set(so.reference_number, list);
-    }
+    indexByReference(this.soByRef, so.reference_number, so.salesorder_id);
   }
 
   salesOrdersByRef(ref: string): EmuSalesOrder[] {
@@ -384,11 +380,7 @@ export class EmulatorState {
 
   addAdjustment(adj: EmuAdjustment): void {
     this.adjustments.set(adj.inventory_adjustment_id, adj);
-    if (adj.reference_number) {
-      const list = this.adjByRef.get(adj.reference_number) ?? [];
-      list.push(adj.inventory_adjustment_id);
-      this.adjByRef.set(adj.reference_number, list);
-    }
+    indexByReference(this.adjByRef, adj.reference_number, adj.inventory_adjustment_id);
   }
 
   adjustmentsByRef(ref: string): EmuAdjustment[] {
@@ -848,4 +840,12 @@ function sortKey(column: SortColumn, state: EmulatorState): (i: EmuItem) => stri
     case 'stock_on_hand':
       return (i) => state.totalOnHand(i);
   }
+}
+
+/** Reference numbers are not unique in Zoho: each maps to every record that carries it. */
+function indexByReference(index: Map<string, string[]>, reference: string | null | undefined, id: string): void {
+  if (!reference) return;
+  const list = index.get(reference) ?? [];
+  list.push(id);
+  index.set(reference, list);
 }
